@@ -1,0 +1,175 @@
+package v1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Wire names shared with the operator that ships in OpenShift; clients depend on them.
+const (
+	// ConfigName is the only Config the operator acts on; others are ignored.
+	ConfigName = "cluster"
+	// ConfigFinalizer lets the operator remove its samples before the Config goes away.
+	ConfigFinalizer = GroupName + "/finalizer"
+	// SamplesManagedLabel is "true" on managed samples and "false" on skipped ones.
+	SamplesManagedLabel = GroupName + "/managed"
+	// SamplesVersionAnnotation carries the release version that last wrote a sample.
+	SamplesVersionAnnotation = GroupName + "/version"
+
+	// SamplesNamespace is where image streams and templates are installed.
+	SamplesNamespace = "openshift"
+	// OperatorNamespace holds the operator's ConfigMaps.
+	OperatorNamespace = "openshift-cluster-samples-operator"
+
+	X86Architecture     = "x86_64"
+	AMDArchitecture     = "amd64"
+	AArch64Architecture = "aarch64"
+	ARMArchitecture     = "arm64"
+	PPCArchitecture     = "ppc64le"
+	S390Architecture    = "s390x"
+)
+
+// ManagementState is the operator's on/off switch.
+// +kubebuilder:validation:Pattern=`^(Managed|Unmanaged|Force|Removed)$`
+type ManagementState string
+
+const (
+	// Managed installs the samples and keeps them as the content defines them.
+	Managed ManagementState = "Managed"
+	// Unmanaged leaves everything in the cluster alone.
+	Unmanaged ManagementState = "Unmanaged"
+	// Force is accepted by the schema for compatibility and treated as Managed.
+	Force ManagementState = "Force"
+	// Removed deletes the managed samples.
+	Removed ManagementState = "Removed"
+)
+
+// ConfigSpec is the desired state of the samples in the openshift namespace.
+type ConfigSpec struct {
+	// managementState is the top-level switch: Managed installs and maintains the samples,
+	// Unmanaged ignores them, Removed deletes the samples the operator manages.
+	// +optional
+	ManagementState ManagementState `json:"managementState,omitempty"`
+
+	// samplesRegistry replaces the registry of every image stream's image references,
+	// for example with a mirror on a disconnected cluster.
+	// +optional
+	SamplesRegistry string `json:"samplesRegistry,omitempty"`
+
+	// architectures selects the content set: x86_64 (or amd64), arm64 (aarch64 content),
+	// ppc64le or s390x.
+	// +optional
+	Architectures []string `json:"architectures,omitempty"`
+
+	// skippedImagestreams names image streams the operator must neither create nor update.
+	// +optional
+	SkippedImagestreams []string `json:"skippedImagestreams,omitempty"`
+
+	// skippedTemplates names templates the operator must neither create nor update.
+	// +optional
+	SkippedTemplates []string `json:"skippedTemplates,omitempty"`
+
+	// skippedHelmCharts names helm charts that should not be managed.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	// +kubebuilder:validation:XValidation:rule="self.all(x, x.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'))",message="skippedHelmCharts must be a valid Kubernetes resource name. May contain only lowercase alphanumeric characters, hyphens and periods, and each period separated segment must begin and end with an alphanumeric character"
+	SkippedHelmCharts []HelmChartName `json:"skippedHelmCharts,omitempty"`
+}
+
+// HelmChartName is the name of a helm chart.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=253
+type HelmChartName string
+
+// ConfigStatus is the configuration in effect and the state of the samples.
+type ConfigStatus struct {
+	// managementState is the management state last acted on.
+	// +optional
+	ManagementState ManagementState `json:"managementState,omitempty"`
+
+	// conditions describe the state of the samples.
+	// +optional
+	Conditions []ConfigCondition `json:"conditions,omitempty"`
+
+	// samplesRegistry is the registry in effect.
+	// +optional
+	SamplesRegistry string `json:"samplesRegistry,omitempty"`
+
+	// architectures are the architectures in effect.
+	// +optional
+	Architectures []string `json:"architectures,omitempty"`
+
+	// skippedImagestreams are the image streams skipped in effect.
+	// +optional
+	SkippedImagestreams []string `json:"skippedImagestreams,omitempty"`
+
+	// skippedTemplates are the templates skipped in effect.
+	// +optional
+	SkippedTemplates []string `json:"skippedTemplates,omitempty"`
+
+	// version is the release version whose samples were last installed successfully.
+	// +optional
+	Version string `json:"version,omitempty"`
+}
+
+// ConfigConditionType names one aspect of the samples' state.
+type ConfigConditionType string
+
+const (
+	ImportCredentialsExist ConfigConditionType = "ImportCredentialsExist"
+	SamplesExist           ConfigConditionType = "SamplesExist"
+	ConfigurationValid     ConfigConditionType = "ConfigurationValid"
+	ImageChangesInProgress ConfigConditionType = "ImageChangesInProgress"
+	RemovePending          ConfigConditionType = "RemovePending"
+	MigrationInProgress    ConfigConditionType = "MigrationInProgress"
+	ImportImageErrorsExist ConfigConditionType = "ImportImageErrorsExist"
+)
+
+// ConditionTypes lists every condition type in the order the operator reports them.
+var ConditionTypes = []ConfigConditionType{
+	ImportCredentialsExist, SamplesExist, ConfigurationValid, ImageChangesInProgress,
+	RemovePending, MigrationInProgress, ImportImageErrorsExist,
+}
+
+// ConfigCondition is one condition of the Config.
+type ConfigCondition struct {
+	// type of condition.
+	Type ConfigConditionType `json:"type"`
+	// status of the condition, one of True, False, Unknown.
+	Status corev1.ConditionStatus `json:"status"`
+	// lastUpdateTime is the last time this condition was updated.
+	// +optional
+	LastUpdateTime metav1.Time `json:"lastUpdateTime,omitempty"`
+	// lastTransitionTime is the last time the condition changed status.
+	// +optional
+	LastTransitionTime metav1.Time `json:"lastTransitionTime,omitempty"`
+	// reason is what caused the condition's last transition.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// message is a human readable message about the transition.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// Config configures the Cluster Samples Operator; only the one named "cluster" is used.
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,path=configs
+// +kubebuilder:subresource:status
+type Config struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+
+	// +required
+	Spec ConfigSpec `json:"spec"`
+	// +optional
+	Status ConfigStatus `json:"status,omitempty"`
+}
+
+// ConfigList is a list of Configs.
+// +kubebuilder:object:root=true
+type ConfigList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Config `json:"items"`
+}

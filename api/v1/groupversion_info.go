@@ -1,0 +1,28 @@
+// Package v1 contains the samples.operator.openshift.io/v1 API: the Config that drives
+// the Cluster Samples Operator.
+// +kubebuilder:object:generate=true
+// +groupName=samples.operator.openshift.io
+package v1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+// GroupName is the API group of the Config.
+const GroupName = "samples.operator.openshift.io"
+
+var (
+	// GroupVersion is the group and version used to register these objects.
+	GroupVersion = schema.GroupVersion{Group: GroupName, Version: "v1"}
+
+	// SchemeBuilder adds the types of this package to a scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the types of this package to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)
+
+func init() {
+	SchemeBuilder.Register(&Config{}, &ConfigList{})
+}

@@ -1,0 +1,125 @@
+// Command cluster-samples-operator installs and maintains the sample image streams and
+// templates in the openshift namespace, driven by configs.samples.operator.openshift.io/cluster.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/scheme"
+)
+
+// options are the operator's command line; --kubeconfig is registered by controller-runtime.
+type options struct {
+	assetsDir               string
+	releaseVersion          string
+	operatorNamespace       string
+	registryProbeAddress    string
+	registryProbeTimeout    time.Duration
+	importRetryInterval     time.Duration
+	metricsBindAddress      string
+	metricsSecure           bool
+	metricsCertDir          string
+	healthProbeBindAddress  string
+	leaderElect             bool
+	leaderElectionNamespace string
+	zap                     zap.Options
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
+	o := &options{}
+	fs.StringVar(&o.assetsDir, "assets-dir", "", "Load samples content from this directory (<dir>/<arch>/<group>/{imagestreams,templates}/*.json) instead of the embedded content.")
+	fs.StringVar(&o.releaseVersion, "release-version", os.Getenv("RELEASE_VERSION"), "Release version stamped on samples and reported in status (default: $RELEASE_VERSION).")
+	fs.StringVar(&o.operatorNamespace, "operator-namespace", samplesv1.OperatorNamespace, "Namespace of the operator's ConfigMaps.")
+	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", "registry.redhat.io:443", "host:port probed at bootstrap to decide whether the samples registry is reachable.")
+	fs.DurationVar(&o.registryProbeTimeout, "registry-probe-timeout", 3*time.Minute, "Bootstrap as Removed when the samples registry is still unreachable after this long.")
+	fs.DurationVar(&o.importRetryInterval, "import-retry-interval", 15*time.Minute, "Retry period for failed image stream tag imports.")
+	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":60000", "Address of the metrics endpoint; 0 disables it.")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS with Kubernetes authentication and authorization; false serves plain HTTP for local use.")
+	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "", "Directory with tls.crt and tls.key for the metrics endpoint (default: a generated self-signed certificate).")
+	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Use Lease-based leader election so that several replicas can run.")
+	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the operator namespace).")
+	o.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.leaderElectionNamespace == "" {
+		o.leaderElectionNamespace = o.operatorNamespace
+	}
+	return o, nil
+}
+
+func main() {
+	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
+	if err := run(opts); err != nil {
+		ctrl.Log.Error(err, "operator stopped")
+		os.Exit(1)
+	}
+}
+
+func run(opts *options) error {
+	log := ctrl.Log.WithName("setup")
+	if opts.releaseVersion == "" {
+		log.Info("no release version: set RELEASE_VERSION or --release-version; samples are stamped with an empty version")
+	}
+
+	metrics := metricsserver.Options{
+		BindAddress:   opts.metricsBindAddress,
+		SecureServing: opts.metricsSecure,
+		CertDir:       opts.metricsCertDir,
+	}
+	if opts.metricsSecure {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("no API server to talk to (set --kubeconfig or KUBECONFIG): %w", err)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme.New(),
+		Metrics:                       metrics,
+		HealthProbeBindAddress:        opts.healthProbeBindAddress,
+		LeaderElection:                opts.leaderElect,
+		LeaderElectionID:              "cluster-samples-operator-lock",
+		LeaderElectionNamespace:       opts.leaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+
+	if err := (&controllers.BootstrapReconciler{Client: mgr.GetClient(), GOARCH: runtime.GOARCH}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the bootstrap controller: %w", err)
+	}
+
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+
+	log.Info("starting the operator", "releaseVersion", opts.releaseVersion, "goarch", runtime.GOARCH)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
