@@ -1,0 +1,183 @@
+// Package testenv starts a real kube-apiserver and etcd (controller-runtime's envtest)
+// with every CRD the operator meets in an OpenShift cluster, for integration tests and
+// for `make run`.
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/scheme"
+)
+
+// K8sVersion is the kube-apiserver release the tests run against; hack/envtest-binaries.sh
+// builds it.
+const K8sVersion = "1.37.2"
+
+// Namespaces exist in every test cluster, as they do in OpenShift.
+var Namespaces = []string{samplesv1.SamplesNamespace, "openshift-config", samplesv1.OperatorNamespace}
+
+// canonicalConfigCRDs are the config.openshift.io CRDs the operator reads or writes, as
+// shipped in the openshift/api module.
+var canonicalConfigCRDs = []string{
+	"0000_00_cluster-version-operator_01_clusteroperators.crd.yaml",
+	"0000_03_config-operator_01_proxies.crd.yaml",
+	"0000_10_config-operator_01_images.crd.yaml",
+	"0000_10_config-operator_01_networks.crd.yaml",
+}
+
+// Options change what Start installs.
+type Options struct {
+	// ConfigCRD replaces the project's own samples Config CRD (config/crd/bases) with
+	// the CRD file at this path.
+	ConfigCRD string
+}
+
+// Env is a running control plane.
+type Env struct {
+	Environment *envtest.Environment
+	Config      *rest.Config
+	Client      client.Client
+	Scheme      *k8sruntime.Scheme
+}
+
+// RepoRoot is the project's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// OpenShiftAPIDir is the directory of the github.com/openshift/api module in the module
+// cache, where the canonical CRDs live.
+func OpenShiftAPIDir() (string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openshift/api")
+	cmd.Dir = RepoRoot()
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locating the github.com/openshift/api module (run `go mod download`): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// AssetsDir is where kube-apiserver and etcd are: $KUBEBUILDER_ASSETS, or the cache that
+// hack/envtest-binaries.sh fills.
+func AssetsDir() (string, error) {
+	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
+		return dir, nil
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		cache = filepath.Join(home, ".cache")
+	}
+	dir := filepath.Join(cache, "cluster-samples-operator", "envtest", K8sVersion)
+	for _, bin := range []string{"kube-apiserver", "etcd"} {
+		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
+			return "", fmt.Errorf("no %s in %s: run `make test` or hack/envtest-binaries.sh to build the envtest binaries", bin, dir)
+		}
+	}
+	return dir, nil
+}
+
+// CRDPaths lists every CRD file a test cluster gets.
+func CRDPaths(opts Options) ([]string, error) {
+	root := RepoRoot()
+	paths := []string{filepath.Join(root, "test", "crds")}
+	if opts.ConfigCRD != "" {
+		paths = append(paths, opts.ConfigCRD)
+	} else {
+		paths = append(paths, filepath.Join(root, "config", "crd", "bases"))
+	}
+	api, err := OpenShiftAPIDir()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range canonicalConfigCRDs {
+		paths = append(paths, filepath.Join(api, "config", "v1", "zz_generated.crd-manifests", f))
+	}
+	return paths, nil
+}
+
+// Start brings up a control plane with all CRDs and namespaces installed.
+func Start(opts Options) (*Env, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	crds, err := CRDPaths(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := scheme.New()
+	te := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDDirectoryPaths:     crds,
+		ErrorIfCRDPathMissing: true,
+		Scheme:                s,
+		// A 2-core machine running tests in parallel needs more than the 20 s default.
+		ControlPlaneStartTimeout: 2 * time.Minute,
+		ControlPlaneStopTimeout:  time.Minute,
+	}
+	cfg, err := te.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting the control plane from %s: %w", assets, err)
+	}
+	cfg.QPS, cfg.Burst = 200, 400
+	c, err := client.New(cfg, client.Options{Scheme: s})
+	if err != nil {
+		_ = te.Stop()
+		return nil, err
+	}
+	env := &Env{Environment: te, Config: cfg, Client: c, Scheme: s}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, ns := range Namespaces {
+		err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, errors.Join(fmt.Errorf("creating namespace %s: %w", ns, err), env.Stop())
+		}
+	}
+	return env, nil
+}
+
+// Stop shuts the control plane down.
+func (e *Env) Stop() error { return e.Environment.Stop() }
+
+// KubeConfig is an admin kubeconfig for the control plane.
+func (e *Env) KubeConfig() []byte { return e.Environment.KubeConfig }
+
+// Main is the body of a package's TestMain: it starts one control plane for the whole
+// package, stores it in *env, runs the tests and stops it.
+func Main(m *testing.M, env **Env) {
+	e, err := Start(Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+	*env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "testenv: stopping the control plane:", err)
+	}
+	os.Exit(code)
+}
