@@ -40,8 +40,11 @@ type BootstrapReconciler struct {
 // Reconcile creates the Config "cluster" if it does not exist. An existing Config is
 // never changed here, whatever it says.
 func (r *BootstrapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if req.NamespacedName != clusterConfigKey {
+		return ctrl.Result{}, nil
+	}
 	log := ctrl.LoggerFrom(ctx)
-	err := r.Client.Get(ctx, req.NamespacedName, &samplesv1.Config{})
+	err := r.Client.Get(ctx, clusterConfigKey, &samplesv1.Config{})
 	if err == nil || !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, err
 	}

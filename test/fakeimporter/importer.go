@@ -19,8 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-
-	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
 // ImportRecord is one ImageStreamImport request the importer served.
@@ -44,7 +42,7 @@ type Importer struct {
 // manager, as openshift-apiserver is a separate process from the operator.
 func Start(ctx context.Context, cfg *rest.Config, reg *Registry) (*Importer, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme.New(),
+		Scheme:                 newScheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		// Tests start several importers in one process.

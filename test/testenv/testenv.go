@@ -171,14 +171,27 @@ func (e *Env) KubeConfig() []byte { return e.Environment.KubeConfig }
 
 // Main is the body of a package's TestMain: it starts one control plane for the whole
 // package, stores it in *env, runs the tests and stops it.
-func Main(m *testing.M, env **Env) {
+func Main(m *testing.M, env **Env) { MainWith(m, env, nil) }
+
+// MainWith is Main with a setup step, run once the control plane is up, that may start
+// package-wide helpers with ctx (which ends after the tests).
+func MainWith(m *testing.M, env **Env, setup func(ctx context.Context, e *Env) error) {
 	e, err := Start(Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
 		os.Exit(1)
 	}
 	*env = e
-	code := m.Run()
+	ctx, cancel := context.WithCancel(context.Background())
+	code := 1
+	if setup == nil {
+		code = m.Run()
+	} else if err := setup(ctx, e); err != nil {
+		fmt.Fprintln(os.Stderr, "testenv: setup:", err)
+	} else {
+		code = m.Run()
+	}
+	cancel()
 	if err := e.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: stopping the control plane:", err)
 	}
