@@ -130,7 +130,6 @@ func Start(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	s := scheme.New()
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
@@ -176,6 +175,7 @@ func Main(m *testing.M, env **Env) { MainWith(m, env, nil) }
 // MainWith is Main with a setup step, run once the control plane is up, that may start
 // package-wide helpers with ctx (which ends after the tests).
 func MainWith(m *testing.M, env **Env, setup func(ctx context.Context, e *Env) error) {
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	e, err := Start(Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)

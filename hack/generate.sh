@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates what controller-gen derives from the Go sources: deepcopy (api/v1), the
+# Config CRD (config/crd/bases) and the RBAC from +kubebuilder:rbac markers (config/rbac).
+# With OUTDIR, writes everything under OUTDIR instead (the drift test compares that
+# with the checked-in files).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-}"
+obj_out=""; crd_out="config/crd/bases"; rbac_out="config/rbac"
+if [ -n "$out" ]; then
+  mkdir -p "$out/api/v1" "$out/config/crd/bases" "$out/config/rbac"
+  obj_out="output:object:dir=$out/api/v1"
+  crd_out="$out/config/crd/bases"; rbac_out="$out/config/rbac"
+fi
+# shellcheck disable=SC2086
+go tool -modfile=hack/tools/go.mod controller-gen \
+  object paths=./api/... $obj_out \
+  crd paths=./api/... output:crd:artifacts:config="$crd_out" \
+  rbac:roleName=cluster-samples-operator paths=./controllers/... output:rbac:artifacts:config="$rbac_out"
+
+# The install manifests carry the CRD as generated.
+manifests_out="${out:+$out/}manifests"
+mkdir -p "$manifests_out"
+cp "$crd_out/samples.operator.openshift.io_configs.yaml" "$manifests_out/0000_50_cluster-samples-operator_01-crd.yaml"

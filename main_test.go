@@ -1,0 +1,47 @@
+package main
+
+import (
+	"flag"
+	"reflect"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+)
+
+func TestFlagDefaults(t *testing.T) {
+	t.Setenv("RELEASE_VERSION", "4.22.1")
+	o, err := parseFlags(flag.NewFlagSet("t", flag.ContinueOnError), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := options{
+		releaseVersion: "4.22.1", operatorNamespace: "openshift-cluster-samples-operator",
+		registryProbeAddress: "registry.redhat.io:443", registryProbeTimeout: 3 * time.Minute,
+		importRetryInterval: 15 * time.Minute, metricsBindAddress: ":60000", metricsSecure: true,
+		healthProbeBindAddress: ":8081", leaderElectionNamespace: "openshift-cluster-samples-operator",
+	}
+	got := *o
+	got.zap, want.zap = zap.Options{}, zap.Options{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults = %+v\nwant %+v", *o, want)
+	}
+}
+
+func TestFlagsOverride(t *testing.T) {
+	t.Setenv("RELEASE_VERSION", "4.22.1")
+	o, err := parseFlags(flag.NewFlagSet("t", flag.ContinueOnError), []string{
+		"--release-version=4.23.0", "--assets-dir=/content", "--import-retry-interval=1m",
+		"--leader-elect", "--operator-namespace=ns", "--metrics-secure=false",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.releaseVersion != "4.23.0" || o.assetsDir != "/content" || o.importRetryInterval != time.Minute ||
+		!o.leaderElect || o.leaderElectionNamespace != "ns" || o.metricsSecure {
+		t.Errorf("parsed %+v", *o)
+	}
+	if _, err := parseFlags(flag.NewFlagSet("t", flag.ContinueOnError), []string{"stray"}); err == nil {
+		t.Error("a stray argument was accepted")
+	}
+}
