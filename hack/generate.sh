@@ -22,3 +22,6 @@ go tool -modfile=hack/tools/go.mod controller-gen \
 manifests_out="${out:+$out/}manifests"
 mkdir -p "$manifests_out"
 cp "$crd_out/samples.operator.openshift.io_configs.yaml" "$manifests_out/0000_50_cluster-samples-operator_01-crd.yaml"
+
+# The embedded samples content, from the catalogue in hack/gencontent.
+go run ./hack/gencontent "${out:+$out/}internal/content/assets"

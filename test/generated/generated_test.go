@@ -40,6 +40,18 @@ func TestGeneratedFilesAreUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Content files the catalogue no longer produces must go too.
+	assets := filepath.Join("internal", "content", "assets")
+	_ = filepath.WalkDir(filepath.Join(root, assets), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if _, err := os.Stat(filepath.Join(out, rel)); err != nil {
+			t.Errorf("%s is no longer generated: run `make generate`", rel)
+		}
+		return nil
+	})
 	if n < 3 {
 		t.Errorf("only %d generated files compared; want deepcopy, CRD and RBAC", n)
 	}
