@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -17,6 +18,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -98,6 +100,8 @@ func run(opts *options) error {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme.New(),
+		Cache:                         controllers.CacheOptions(),
+		Client:                        controllers.ClientOptions(),
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        opts.healthProbeBindAddress,
 		LeaderElection:                opts.leaderElect,
@@ -111,6 +115,20 @@ func run(opts *options) error {
 
 	if err := (&controllers.BootstrapReconciler{Client: mgr.GetClient(), GOARCH: runtime.GOARCH}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the bootstrap controller: %w", err)
+	}
+
+	src := &content.Source{FS: content.Embedded()}
+	if opts.assetsDir != "" {
+		src.FS = os.DirFS(opts.assetsDir)
+	}
+	if err := (&controllers.ConfigReconciler{
+		Client:   mgr.GetClient(),
+		Content:  src,
+		Version:  opts.releaseVersion,
+		Clock:    clock.RealClock{},
+		Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the config controller: %w", err)
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -1,0 +1,602 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
+)
+
+func managed(spec ...func(*samplesv1.ConfigSpec)) samplesv1.ConfigSpec {
+	s := samplesv1.ConfigSpec{ManagementState: samplesv1.Managed, Architectures: []string{"x86_64"}}
+	for _, f := range spec {
+		f(&s)
+	}
+	return s
+}
+
+func tagImages(t *testing.T, is *unstructured.Unstructured) map[string]string {
+	t.Helper()
+	tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
+	out := map[string]string{}
+	for _, tag := range tags {
+		m := tag.(map[string]any)
+		from, _ := m["from"].(map[string]any)
+		out[m["name"].(string)] = fmt.Sprint(from["name"])
+	}
+	return out
+}
+
+func checkManaged(t *testing.T, u *unstructured.Unstructured, version string) {
+	t.Helper()
+	if u.GetLabels()[samplesv1.SamplesManagedLabel] != "true" || u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] != version {
+		t.Errorf("%s: labels %v annotations %v; want managed at %s", u.GetName(), u.GetLabels(), u.GetAnnotations(), version)
+	}
+}
+
+func TestManagedInstallsAndStaysIdle(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	ctx := context.Background()
+	// Someone else's image stream in openshift, outside the inventory.
+	foreign := newSample(ImageStreamGVK)
+	foreign.SetNamespace("openshift")
+	foreign.SetName("team-tools")
+	foreign.SetLabels(map[string]string{samplesv1.SamplesManagedLabel: "true"})
+	if err := env.Client.Create(ctx, foreign); err != nil {
+		t.Fatal(err)
+	}
+	createConfig(t, managed(), true)
+	cfg := waitConverged(t, "4.22.0")
+
+	streams, templates := listSamples(t, ImageStreamGVK, nil), listSamples(t, TemplateGVK, nil)
+	if len(streams) != 3 || len(templates) != 2 {
+		t.Fatalf("%d image streams, %d templates; want 2 (+1 foreign) and 2", len(streams), len(templates))
+	}
+	for _, n := range []string{"ruby", "python"} {
+		checkManaged(t, streams[n], "4.22.0")
+	}
+	for _, n := range []string{"ruby-example", "mysql-ephemeral"} {
+		checkManaged(t, templates[n], "4.22.0")
+	}
+	if got := tagImages(t, streams["ruby"]); got["3.3"] != "registry.redhat.io/ubi9/ruby-33:latest" || got["latest"] != "3.3" {
+		t.Errorf("ruby tags = %v", got)
+	}
+	if _, ok := streams["team-tools"].GetAnnotations()[samplesv1.SamplesVersionAnnotation]; ok {
+		t.Error("an image stream outside the inventory was written")
+	}
+	st := cfg.Status
+	if st.ManagementState != samplesv1.Managed || !slices.Equal(st.Architectures, []string{"x86_64"}) || st.Version != "4.22.0" {
+		t.Errorf("status = %+v", st)
+	}
+	want := map[samplesv1.ConfigConditionType]string{
+		samplesv1.SamplesExist: "True", samplesv1.ImportCredentialsExist: "True", samplesv1.ConfigurationValid: "True",
+		samplesv1.ImageChangesInProgress: "False", samplesv1.RemovePending: "False", samplesv1.MigrationInProgress: "False",
+		samplesv1.ImportImageErrorsExist: "False",
+	}
+	for c, s := range want {
+		if got := condition(cfg, c); got != s {
+			t.Errorf("%s = %s, want %s", c, got, s)
+		}
+	}
+
+	// Idle: events that change nothing the operator owns lead to passes without writes.
+	before := op.writeCount()
+	for i := range 3 {
+		op.afterPass(t, func() {
+			foreign := newSample(ImageStreamGVK)
+			if err := env.Client.Get(ctx, client.ObjectKey{Namespace: "openshift", Name: "team-tools"}, foreign); err != nil {
+				t.Fatal(err)
+			}
+			foreign.SetAnnotations(map[string]string{"touched": fmt.Sprint(i)})
+			if err := env.Client.Update(ctx, foreign); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if w := op.writesSince(before); len(w) != 0 {
+		t.Errorf("idle passes wrote: %v", w)
+	}
+	after := getConfig(t)
+	for _, c := range after.Status.Conditions {
+		old := conditionOf(cfg, c.Type)
+		if !c.LastTransitionTime.Equal(&old.LastTransitionTime) {
+			t.Errorf("%s lastTransitionTime moved without a status change", c.Type)
+		}
+	}
+}
+
+func conditionOf(cfg *samplesv1.Config, t samplesv1.ConfigConditionType) samplesv1.ConfigCondition {
+	for _, c := range cfg.Status.Conditions {
+		if c.Type == t {
+			return c
+		}
+	}
+	return samplesv1.ConfigCondition{}
+}
+
+func TestManagedRepairsSamples(t *testing.T) {
+	startOperator(t, operatorOptions{})
+	ctx := context.Background()
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+
+	// Deleted: recreated.
+	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	if err := env.Client.Delete(ctx, ruby); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ruby recreated", func() (bool, string) {
+		u, ok := getSample(t, ImageStreamGVK, "ruby")
+		return ok && u.GetUID() != ruby.GetUID(), ""
+	})
+
+	// Version annotation removed: reverted.
+	tpl, _ := getSample(t, TemplateGVK, "ruby-example")
+	ann := tpl.GetAnnotations()
+	delete(ann, samplesv1.SamplesVersionAnnotation)
+	tpl.SetAnnotations(ann)
+	if err := env.Client.Update(ctx, tpl); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "version annotation restored", func() (bool, string) {
+		u, _ := getSample(t, TemplateGVK, "ruby-example")
+		return u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == "4.22.0", fmt.Sprint(u.GetAnnotations())
+	})
+
+	// A content tag changed and a tag added by the user: the first reverted, the second kept.
+	ruby, _ = getSample(t, ImageStreamGVK, "ruby")
+	tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
+	tags[0].(map[string]any)["from"] = map[string]any{"kind": "DockerImage", "name": "example.com/hacked/ruby:1"}
+	tags = append(tags, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/me/ruby:2"}})
+	_ = unstructured.SetNestedSlice(ruby.Object, tags, "spec", "tags")
+	if err := env.Client.Update(ctx, ruby); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "content tag reverted, user tag kept", func() (bool, string) {
+		u, _ := getSample(t, ImageStreamGVK, "ruby")
+		got := tagImages(t, u)
+		return got["3.3"] == "registry.redhat.io/ubi9/ruby-33:latest" && got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
+	})
+}
+
+func TestSkippedSamples(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	ctx := context.Background()
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+
+	editConfig(t, func(s *samplesv1.ConfigSpec) {
+		s.SkippedImagestreams = []string{"ruby"}
+		s.SkippedTemplates = []string{"mysql-ephemeral"}
+	})
+	eventually(t, "skipped samples labelled false", func() (bool, string) {
+		is, _ := getSample(t, ImageStreamGVK, "ruby")
+		tpl, _ := getSample(t, TemplateGVK, "mysql-ephemeral")
+		return is.GetLabels()[samplesv1.SamplesManagedLabel] == "false" && tpl.GetLabels()[samplesv1.SamplesManagedLabel] == "false", ""
+	})
+	eventually(t, "status lists the skips", func() (bool, string) {
+		st := getConfig(t).Status
+		return slices.Equal(st.SkippedImagestreams, []string{"ruby"}) && slices.Equal(st.SkippedTemplates, []string{"mysql-ephemeral"}), fmt.Sprintf("%+v", st)
+	})
+
+	// Skipped and changed by the user: left alone. Skipped and deleted: not recreated.
+	is, _ := getSample(t, ImageStreamGVK, "ruby")
+	is.SetAnnotations(map[string]string{"mine": "yes"})
+	if err := env.Client.Update(ctx, is); err != nil {
+		t.Fatal(err)
+	}
+	tpl, _ := getSample(t, TemplateGVK, "mysql-ephemeral")
+	op.afterPass(t, func() {
+		if err := env.Client.Delete(ctx, tpl); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, ok := getSample(t, TemplateGVK, "mysql-ephemeral"); ok {
+		t.Error("a skipped template was recreated")
+	}
+	if is, _ := getSample(t, ImageStreamGVK, "ruby"); is.GetAnnotations()["mine"] != "yes" {
+		t.Error("a skipped image stream was updated")
+	}
+
+	// Unskipped: back under management.
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.SkippedImagestreams, s.SkippedTemplates = nil, nil })
+	eventually(t, "unskipped samples managed again", func() (bool, string) {
+		is, _ := getSample(t, ImageStreamGVK, "ruby")
+		tpl, ok := getSample(t, TemplateGVK, "mysql-ephemeral")
+		return ok && is.GetLabels()[samplesv1.SamplesManagedLabel] == "true" &&
+			is.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == "4.22.0" &&
+			tpl.GetLabels()[samplesv1.SamplesManagedLabel] == "true", ""
+	})
+}
+
+func TestSamplesRegistry(t *testing.T) {
+	startOperator(t, operatorOptions{})
+	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.SamplesRegistry = "mirror.example.com:5000/samples" }), true)
+	waitConverged(t, "4.22.0")
+	images := func() (map[string]string, map[string]string) {
+		r, _ := getSample(t, ImageStreamGVK, "ruby")
+		p, _ := getSample(t, ImageStreamGVK, "python")
+		return tagImages(t, r), tagImages(t, p)
+	}
+	r, p := images()
+	if r["3.3"] != "mirror.example.com:5000/samples/ubi9/ruby-33:latest" || p["3.12"] != "mirror.example.com:5000/samples/sclorg/python-312:latest" || r["latest"] != "3.3" {
+		t.Errorf("rewritten tags: %v %v", r, p)
+	}
+	if st := getConfig(t).Status; st.SamplesRegistry != "mirror.example.com:5000/samples" {
+		t.Errorf("status.samplesRegistry = %q", st.SamplesRegistry)
+	}
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.SamplesRegistry = "other.example.com" })
+	eventually(t, "registry change applied", func() (bool, string) {
+		r, p := images()
+		return r["3.1"] == "other.example.com/ubi9/ruby-31:latest" && p["3.12"] == "other.example.com/sclorg/python-312:latest", fmt.Sprint(r, p)
+	})
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.SamplesRegistry = "" })
+	eventually(t, "content references restored", func() (bool, string) {
+		r, p := images()
+		return r["3.3"] == "registry.redhat.io/ubi9/ruby-33:latest" && p["3.12"] == "quay.io/sclorg/python-312:latest", fmt.Sprint(r, p)
+	})
+}
+
+func TestArchitectures(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.Architectures = []string{"mips"} }), true)
+	cfg := waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
+	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, `"mips" is not supported`) || !strings.Contains(c.Message, "Removed") {
+		t.Errorf("message = %q", c.Message)
+	}
+	if n := len(listSamples(t, ImageStreamGVK, nil)); n != 0 {
+		t.Errorf("%d image streams created for an unsupported architecture", n)
+	}
+
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.Architectures = []string{"x86_64"} })
+	waitConverged(t, "4.22.0")
+	waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionTrue)
+
+	// Changing it under installed samples is refused, and nothing is touched.
+	before := op.writeCount()
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.Architectures = []string{"s390x"} })
+	cfg = waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
+	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "from x86_64 to s390x") {
+		t.Errorf("message = %q", c.Message)
+	}
+	for _, w := range op.writesSince(before) {
+		if !strings.HasPrefix(w, "patch-status") {
+			t.Errorf("an invalid architecture change wrote %s", w)
+		}
+	}
+
+	// The documented way: Removed, change, Managed.
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
+	eventually(t, "removed", func() (bool, string) {
+		return getConfig(t).Status.ManagementState == samplesv1.Removed, ""
+	})
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
+	cfg = waitConverged(t, "4.22.0")
+	if !slices.Equal(cfg.Status.Architectures, []string{"s390x"}) {
+		t.Errorf("status.architectures = %v", cfg.Status.Architectures)
+	}
+	if _, ok := getSample(t, TemplateGVK, "ruby-s390x-example"); !ok {
+		t.Error("s390x content not installed")
+	}
+	if _, ok := getSample(t, TemplateGVK, "ruby-example"); ok {
+		t.Error("x86_64 content left behind")
+	}
+}
+
+func TestForceIsTreatedAsManaged(t *testing.T) {
+	startOperator(t, operatorOptions{})
+	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Force }), true)
+	cfg := waitConverged(t, "4.22.0")
+	if c := conditionOf(cfg, samplesv1.ConfigurationValid); c.Status != corev1.ConditionTrue || !strings.Contains(c.Message, "treated as Managed") {
+		t.Errorf("ConfigurationValid = %+v", c)
+	}
+}
+
+func TestRemovedAndBack(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	ctx := context.Background()
+	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.SkippedImagestreams = []string{"python"} }), true)
+	waitConverged(t, "4.22.0")
+	// python exists from before, unmanaged by the skip; a user's stream has no label.
+	for _, n := range []string{"python", "users-own"} {
+		u := newSample(ImageStreamGVK)
+		u.SetNamespace("openshift")
+		u.SetName(n)
+		if err := env.Client.Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "python marked skipped", func() (bool, string) {
+		u, _ := getSample(t, ImageStreamGVK, "python")
+		return u.GetLabels()[samplesv1.SamplesManagedLabel] == "false", ""
+	})
+
+	before := op.writeCount()
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
+	var cfg *samplesv1.Config
+	eventually(t, "removed", func() (bool, string) {
+		cfg = getConfig(t)
+		return cfg.Status.ManagementState == samplesv1.Removed && condition(cfg, samplesv1.RemovePending) == "False", fmt.Sprintf("%+v", cfg.Status)
+	})
+	if managed := listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); len(managed) != 0 {
+		t.Errorf("managed image streams left: %v", managed)
+	}
+	if n := len(listSamples(t, TemplateGVK, nil)); n != 0 {
+		t.Errorf("%d templates left", n)
+	}
+	for _, n := range []string{"python", "users-own"} {
+		if _, ok := getSample(t, ImageStreamGVK, n); !ok {
+			t.Errorf("%s was deleted", n)
+		}
+	}
+	if condition(cfg, samplesv1.SamplesExist) != "False" || len(cfg.Status.Architectures) != 0 || cfg.Status.Version != "4.22.0" {
+		t.Errorf("status = %+v", cfg.Status)
+	}
+	sawPending := false
+	for _, w := range op.writesSince(before) {
+		sawPending = sawPending || strings.HasPrefix(w, "patch-status")
+	}
+	if !sawPending {
+		t.Error("no status write announced the removal")
+	}
+
+	// Steady Removed: no writes.
+	before = op.writeCount()
+	op.afterPass(t, func() {
+		u, _ := getSample(t, ImageStreamGVK, "users-own")
+		u.SetAnnotations(map[string]string{"x": "y"})
+		if err := env.Client.Update(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if w := op.writesSince(before); len(w) != 0 {
+		t.Errorf("a steady Removed pass wrote %v", w)
+	}
+
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
+	waitConverged(t, "4.22.0")
+	if len(listSamples(t, TemplateGVK, nil)) != 2 {
+		t.Error("templates not reinstalled")
+	}
+}
+
+func TestUnmanaged(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	ctx := context.Background()
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Unmanaged })
+	eventually(t, "unmanaged", func() (bool, string) {
+		return getConfig(t).Status.ManagementState == samplesv1.Unmanaged, ""
+	})
+	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	op.afterPass(t, func() {
+		if err := env.Client.Delete(ctx, ruby); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, ok := getSample(t, ImageStreamGVK, "ruby"); ok {
+		t.Error("a sample deleted while Unmanaged came back")
+	}
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
+	waitConverged(t, "4.22.0")
+	if _, ok := getSample(t, ImageStreamGVK, "ruby"); !ok {
+		t.Error("ruby not recreated after Managed")
+	}
+}
+
+func TestConfigDeletion(t *testing.T) {
+	startOperator(t, operatorOptions{bootstrap: true})
+	ctx := context.Background()
+	var cfg *samplesv1.Config
+	eventually(t, "default Config installed", func() (bool, string) {
+		cfg = &samplesv1.Config{}
+		err := env.Client.Get(ctx, clusterConfigKey, cfg)
+		return err == nil && condition(cfg, samplesv1.SamplesExist) == "True", fmt.Sprint(err)
+	})
+	uid := cfg.UID
+	if err := env.Client.Delete(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a new default Config, samples reinstalled", func() (bool, string) {
+		cfg = &samplesv1.Config{}
+		err := env.Client.Get(ctx, clusterConfigKey, cfg)
+		return err == nil && cfg.UID != uid && condition(cfg, samplesv1.SamplesExist) == "True", fmt.Sprint(err)
+	})
+	if len(listSamples(t, ImageStreamGVK, nil)) != 2 {
+		t.Error("samples not reinstalled")
+	}
+}
+
+func TestConfigDeletionRemovesSamplesFirst(t *testing.T) {
+	startOperator(t, operatorOptions{})
+	ctx := context.Background()
+	createConfig(t, managed(), true)
+	cfg := waitConverged(t, "4.22.0")
+	if err := env.Client.Delete(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Config gone", func() (bool, string) {
+		err := env.Client.Get(ctx, clusterConfigKey, &samplesv1.Config{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+	if n := len(listSamples(t, ImageStreamGVK, nil)) + len(listSamples(t, TemplateGVK, nil)); n != 0 {
+		t.Errorf("%d samples left after the Config was deleted", n)
+	}
+}
+
+func TestConfigWithoutFinalizerHonoured(t *testing.T) {
+	startOperator(t, operatorOptions{bootstrap: true})
+	createConfig(t, samplesv1.ConfigSpec{ManagementState: samplesv1.Removed}, false)
+	eventually(t, "Removed recorded", func() (bool, string) {
+		return getConfig(t).Status.ManagementState == samplesv1.Removed, ""
+	})
+	cfg := getConfig(t)
+	if cfg.Spec.ManagementState != samplesv1.Removed || len(cfg.Finalizers) != 0 {
+		t.Errorf("install-time Config rewritten: %+v %v", cfg.Spec, cfg.Finalizers)
+	}
+	if n := len(listSamples(t, ImageStreamGVK, nil)); n != 0 {
+		t.Errorf("%d image streams created while Removed", n)
+	}
+}
+
+func TestEventsBeforeConfig(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	op.afterPass(t, func() {
+		u := newSample(ImageStreamGVK)
+		u.SetNamespace("openshift")
+		u.SetName("ruby")
+		if err := env.Client.Create(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	})
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	checkManaged(t, ruby, "4.22.0")
+}
+
+func TestUpgrade(t *testing.T) {
+	t.Run("managed", func(t *testing.T) {
+		op := startOperator(t, operatorOptions{version: "4.21.0"})
+		createConfig(t, managed(), true)
+		waitConverged(t, "4.21.0")
+		op.stop()
+		restartWith(t, "4.22.0")
+		waitConverged(t, "4.22.0")
+		for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
+			for _, u := range listSamples(t, gvk, nil) {
+				checkManaged(t, u, "4.22.0")
+			}
+		}
+	})
+	t.Run("removed", func(t *testing.T) {
+		op := startOperator(t, operatorOptions{version: "4.21.0"})
+		createConfig(t, samplesv1.ConfigSpec{ManagementState: samplesv1.Removed}, true)
+		eventually(t, "removed at 4.21.0", func() (bool, string) {
+			st := getConfig(t).Status
+			return st.ManagementState == samplesv1.Removed && st.Version == "4.21.0", ""
+		})
+		op.stop()
+		restartWith(t, "4.22.0")
+		eventually(t, "version 4.22.0", func() (bool, string) {
+			return getConfig(t).Status.Version == "4.22.0", ""
+		})
+		if n := len(listSamples(t, ImageStreamGVK, nil)); n != 0 {
+			t.Errorf("%d image streams after upgrading Removed", n)
+		}
+	})
+}
+
+// restartWith stands for an upgrade: an operator at the new version starts.
+func restartWith(t *testing.T, version string) {
+	t.Helper()
+	o := &operator{}
+	startManager(t, func(mgr ctrlManager) error {
+		r := newTestReconciler(mgr, testContent(), version)
+		return r.setup(mgr, counted{r: r, o: o})
+	})
+}
+
+func TestBadContentDeletesNothing(t *testing.T) {
+	fsys := testContent()
+	op := startOperator(t, operatorOptions{content: fsys})
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	op.stop()
+
+	broken := fstest.MapFS{}
+	for k, v := range fsys {
+		broken[k] = v
+	}
+	broken["x86_64/ruby/imagestreams/ruby.json"] = &fstest.MapFile{Data: []byte(`{"kind": "ImageStream", "metadata": `)}
+	restartWithContent(t, broken, "4.23.0")
+	cfg := waitCondition(t, samplesv1.SamplesExist, corev1.ConditionUnknown)
+	c := conditionOf(cfg, samplesv1.SamplesExist)
+	if c.Reason != "FileSystemError" || !strings.Contains(c.Message, "x86_64/ruby/imagestreams/ruby.json") {
+		t.Errorf("SamplesExist = %+v", c)
+	}
+	if n := len(listSamples(t, ImageStreamGVK, nil)); n != 2 {
+		t.Errorf("%d image streams left; bad content must not delete any", n)
+	}
+}
+
+func restartWithContent(t *testing.T, fsys fstest.MapFS, version string) {
+	t.Helper()
+	startManager(t, func(mgr ctrlManager) error {
+		return newTestReconciler(mgr, fsys, version).SetupWithManager(mgr)
+	})
+}
+
+func TestRealCorpus(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "corpus", "ocp")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no samples corpus at %s (it is not part of a user's clone)", dir)
+	}
+	startOperator(t, operatorOptions{content: os.DirFS(dir)})
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	if s, tp := len(listSamples(t, ImageStreamGVK, nil)), len(listSamples(t, TemplateGVK, nil)); s != 50 || tp != 50 {
+		t.Errorf("%d image streams and %d templates, want 50 and 50", s, tp)
+	}
+}
+
+func TestEmbeddedContent(t *testing.T) {
+	startOperator(t, operatorOptions{content: content.Embedded()})
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	inv, _ := content.Load(content.Embedded())
+	set, _ := inv.For("x86_64")
+	if s := len(listSamples(t, ImageStreamGVK, nil)); s != len(set.ImageStreams) {
+		t.Errorf("%d image streams, want %d", s, len(set.ImageStreams))
+	}
+}
+
+func TestTransientErrorsAreRetried(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	failures := 3
+	op.setFail(func(verb string, obj client.Object) error {
+		if verb == "create" && obj.GetName() == "ruby" && failures > 0 {
+			failures--
+			return apierrors.NewServiceUnavailable("etcd is restarting")
+		}
+		return nil
+	})
+	createConfig(t, managed(), true)
+	cfg := waitConverged(t, "4.22.0")
+	if c := conditionOf(cfg, samplesv1.SamplesExist); c.LastTransitionTime != c.LastUpdateTime {
+		t.Errorf("SamplesExist went through another status on the way: %+v", c)
+	}
+	if failures != 0 {
+		t.Errorf("%d injected failures not reached", failures)
+	}
+}
+
+func TestPersistentErrorsAreReported(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	op.setFail(func(verb string, obj client.Object) error {
+		if verb == "create" && obj.GetName() == "mysql-ephemeral" {
+			return apierrors.NewForbidden(schema.GroupResource{Group: "template.openshift.io", Resource: "templates"}, "mysql-ephemeral", errors.New("denied by policy"))
+		}
+		return nil
+	})
+	createConfig(t, managed(), true)
+	cfg := waitCondition(t, samplesv1.SamplesExist, corev1.ConditionUnknown)
+	if c := conditionOf(cfg, samplesv1.SamplesExist); !strings.Contains(c.Message, "Template openshift/mysql-ephemeral") {
+		t.Errorf("message = %q", c.Message)
+	}
+}

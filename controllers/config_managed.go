@@ -1,0 +1,122 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
+	"github.com/openshift/cluster-samples-operator/internal/state"
+)
+
+// retryPersistent is how soon a pass that hit an error a user must fix is tried again.
+const retryPersistent = time.Minute
+
+// reconcileManaged creates or updates every sample of the Config's architecture that is
+// not skipped, and marks skipped ones.
+func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan) (ctrl.Result, error) {
+	inv, err := r.Content.Inventory()
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "cannot load the samples content; nothing in the cluster is changed")
+		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "FileSystemError", err.Error())
+		return ctrl.Result{RequeueAfter: retryPersistent}, nil
+	}
+	set, ok := inv.For(plan.Arch)
+	if !ok {
+		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration",
+			fmt.Sprintf("the samples content has no %q architecture", plan.Arch))
+		return ctrl.Result{}, nil
+	}
+
+	pending := false
+	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) error {
+		for _, name := range names {
+			p, err := r.syncSample(ctx, gvk, objs[name], state.Skipped(skips, name), cfg.Spec.SamplesRegistry)
+			if err != nil {
+				return err
+			}
+			pending = pending || p
+		}
+		return nil
+	}
+	err = sync(ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	if err == nil {
+		err = sync(TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	}
+	if err != nil {
+		if transient(err) {
+			return ctrl.Result{}, err
+		}
+		ctrl.LoggerFrom(ctx).Error(err, "cannot write a sample")
+		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "APIError", err.Error())
+		return ctrl.Result{RequeueAfter: retryPersistent}, nil
+	}
+	if pending {
+		// The cache is behind a write of ours; the event that updates it brings the
+		// next pass.
+		return ctrl.Result{}, nil
+	}
+	r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionTrue, "", "")
+	r.setCondition(cfg, samplesv1.RemovePending, corev1.ConditionFalse, "", "")
+	r.setStatusState(cfg, samplesv1.Managed)
+	cfg.Status.SamplesRegistry = cfg.Spec.SamplesRegistry
+	cfg.Status.Architectures = []string{plan.Arch}
+	cfg.Status.SkippedImagestreams = slices.Clone(cfg.Spec.SkippedImagestreams)
+	cfg.Status.SkippedTemplates = slices.Clone(cfg.Spec.SkippedTemplates)
+	return ctrl.Result{}, nil
+}
+
+// syncSample makes one sample match the content. pending is true when the cache was
+// found behind the server, so the pass is not complete.
+func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, src *unstructured.Unstructured, skipped bool, registry string) (pending bool, err error) {
+	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: src.GetName()}
+	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
+	actual := newSample(gvk)
+	err = r.Client.Get(ctx, key, actual)
+	notFound := apierrors.IsNotFound(err)
+	if err != nil && !notFound {
+		return false, fmt.Errorf("reading %s: %w", what, err)
+	}
+	if skipped {
+		if notFound || actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
+			return false, nil
+		}
+		orig := actual.DeepCopy()
+		labels := actual.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[samplesv1.SamplesManagedLabel] = "false"
+		actual.SetLabels(labels)
+		return settle(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
+	}
+	desired := samples.Desired(src, registry, r.Version)
+	if notFound {
+		return settle(r.Client.Create(ctx, desired), "creating "+what)
+	}
+	if !samples.NeedsUpdate(desired, actual) {
+		return false, nil
+	}
+	return settle(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
+}
+
+// settle turns the errors that only mean "the cache is behind" into pending.
+func settle(err error, doing string) (bool, error) {
+	switch {
+	case err == nil:
+		return false, nil
+	case apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || apierrors.IsNotFound(err):
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s: %w", doing, err)
+	}
+}

@@ -1,0 +1,314 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/content"
+)
+
+// operator is a running ConfigReconciler with counters a test can read.
+type operator struct {
+	passes atomic.Int64 // completed reconciles
+	stop   func()       // stops the operator
+
+	mu     sync.Mutex
+	writes []string // "verb kind/name" of every mutating call
+	// fail, when set, may fail a mutating call before it reaches the API server.
+	fail func(verb string, obj client.Object) error
+}
+
+func (o *operator) Reconcile(ctx context.Context, req ctrl.Request, r *ConfigReconciler) (ctrl.Result, error) {
+	defer o.passes.Add(1)
+	return r.Reconcile(ctx, req)
+}
+
+type counted struct {
+	r *ConfigReconciler
+	o *operator
+}
+
+func (c counted) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return c.o.Reconcile(ctx, req, c.r)
+}
+
+func (o *operator) record(verb string, obj client.Object) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.writes = append(o.writes, fmt.Sprintf("%s %T/%s", verb, obj, obj.GetName()))
+	if o.fail != nil {
+		return o.fail(verb, obj)
+	}
+	return nil
+}
+
+func (o *operator) setFail(f func(verb string, obj client.Object) error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.fail = f
+}
+
+// writeCount is the number of mutating calls so far.
+func (o *operator) writeCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.writes)
+}
+
+func (o *operator) writesSince(n int) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.writes[n:]...)
+}
+
+func (o *operator) funcs() interceptor.Funcs {
+	return interceptor.Funcs{
+		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			if err := o.record("create", obj); err != nil {
+				return err
+			}
+			return c.Create(ctx, obj, opts...)
+		},
+		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			if err := o.record("update", obj); err != nil {
+				return err
+			}
+			return c.Update(ctx, obj, opts...)
+		},
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			if err := o.record("patch", obj); err != nil {
+				return err
+			}
+			return c.Patch(ctx, obj, p, opts...)
+		},
+		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+			if err := o.record("delete", obj); err != nil {
+				return err
+			}
+			return c.Delete(ctx, obj, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			if err := o.record("patch-"+sub, obj); err != nil {
+				return err
+			}
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	}
+}
+
+type operatorOptions struct {
+	content   fs.FS
+	version   string
+	bootstrap bool
+}
+
+// startOperator runs the config controller (and, if asked, the bootstrap controller)
+// until the test ends, then removes the Config and every sample the test left.
+func startOperator(t *testing.T, opts operatorOptions) *operator {
+	t.Helper()
+	cleanCluster(t)
+	t.Cleanup(func() { cleanCluster(t) })
+	if opts.content == nil {
+		opts.content = testContent()
+	}
+	if opts.version == "" {
+		opts.version = "4.22.0"
+	}
+	o := &operator{}
+	o.stop = startManager(t, func(mgr ctrl.Manager) error {
+		r := &ConfigReconciler{
+			Client: mgr.GetClient(), Content: &content.Source{FS: opts.content}, Version: opts.version,
+			Clock: clock.RealClock{}, Recorder: record.NewFakeRecorder(1000),
+		}
+		if opts.bootstrap {
+			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {
+				return err
+			}
+		}
+		return r.setup(mgr, counted{r: r, o: o})
+	}, o.funcs())
+	return o
+}
+
+// cleanCluster deletes the Config (finalizer and all) and every sample.
+func cleanCluster(t *testing.T) {
+	t.Helper()
+	deleteConfig(t)
+	ctx := context.Background()
+	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
+		if err := env.Client.DeleteAllOf(ctx, newSample(gvk), client.InNamespace("openshift")); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "samples deleted", func() (bool, string) {
+			n := len(listSamples(t, gvk, nil))
+			return n == 0, fmt.Sprint(n, " left")
+		})
+	}
+}
+
+func listSamples(t *testing.T, gvk schema.GroupVersionKind, labels client.MatchingLabels) map[string]*unstructured.Unstructured {
+	t.Helper()
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	opts := []client.ListOption{client.InNamespace("openshift")}
+	if labels != nil {
+		opts = append(opts, labels)
+	}
+	if err := env.Client.List(context.Background(), list, opts...); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*unstructured.Unstructured{}
+	for i := range list.Items {
+		out[list.Items[i].GetName()] = &list.Items[i]
+	}
+	return out
+}
+
+func getSample(t *testing.T, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, bool) {
+	t.Helper()
+	u := newSample(gvk)
+	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "openshift", Name: name}, u)
+	if apierrors.IsNotFound(err) {
+		return nil, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, true
+}
+
+func createConfig(t *testing.T, spec samplesv1.ConfigSpec, finalizer bool) {
+	t.Helper()
+	cfg := &samplesv1.Config{Spec: spec}
+	cfg.Name = samplesv1.ConfigName
+	if finalizer {
+		cfg.Finalizers = []string{samplesv1.ConfigFinalizer}
+	}
+	if err := env.Client.Create(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func getConfig(t *testing.T) *samplesv1.Config {
+	t.Helper()
+	cfg := &samplesv1.Config{}
+	if err := env.Client.Get(context.Background(), clusterConfigKey, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// editConfig changes the Config's spec, retrying on conflicts with the operator.
+func editConfig(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
+	t.Helper()
+	for range 20 {
+		cfg := getConfig(t)
+		edit(&cfg.Spec)
+		err := env.Client.Update(context.Background(), cfg)
+		if err == nil {
+			return
+		}
+		if !apierrors.IsConflict(err) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("could not update the Config: conflicts")
+}
+
+func condition(cfg *samplesv1.Config, c samplesv1.ConfigConditionType) string {
+	got := conditions.Get(cfg.Status.Conditions, c)
+	if got == nil {
+		return "<none>"
+	}
+	return string(got.Status)
+}
+
+// waitCondition waits until the Config's condition c has status s.
+func waitCondition(t *testing.T, c samplesv1.ConfigConditionType, s corev1.ConditionStatus) *samplesv1.Config {
+	t.Helper()
+	var cfg *samplesv1.Config
+	eventually(t, fmt.Sprintf("%s=%s", c, s), func() (bool, string) {
+		cfg = getConfig(t)
+		return condition(cfg, c) == string(s), fmt.Sprintf("%+v", cfg.Status.Conditions)
+	})
+	return cfg
+}
+
+// waitConverged waits for a Managed pass to finish at version.
+func waitConverged(t *testing.T, version string) *samplesv1.Config {
+	t.Helper()
+	var cfg *samplesv1.Config
+	eventually(t, "samples installed at "+version, func() (bool, string) {
+		cfg = getConfig(t)
+		return condition(cfg, samplesv1.SamplesExist) == "True" && cfg.Status.Version == version &&
+			cfg.Status.ManagementState == samplesv1.Managed, fmt.Sprintf("%+v", cfg.Status)
+	})
+	return cfg
+}
+
+// afterPass runs action, then waits for the operator to finish a reconcile after it.
+func (o *operator) afterPass(t *testing.T, action func()) {
+	t.Helper()
+	n := o.passes.Load()
+	action()
+	eventually(t, "a reconcile after the action", func() (bool, string) {
+		return o.passes.Load() > n, ""
+	})
+}
+
+func streamJSON(kind, name, body string) string {
+	return fmt.Sprintf(`{"kind":%q,"apiVersion":"image.openshift.io/v1","metadata":{"name":%q,"annotations":{"openshift.io/display-name":%q}},%s}`,
+		kind, name, strings.ToUpper(name[:1])+name[1:], body)
+}
+
+func tplJSON(name string) string {
+	return fmt.Sprintf(`{"kind":"Template","apiVersion":"template.openshift.io/v1","metadata":{"name":%q},
+	 "objects":[{"kind":"Service","apiVersion":"v1","metadata":{"name":"${NAME}"},"spec":{"ports":[{"port":8080}]}}],
+	 "parameters":[{"name":"NAME","value":%q,"required":true}]}`, name, name)
+}
+
+// testContent is a small content tree: two image streams and two templates on x86_64,
+// one of each on s390x.
+func testContent() fstest.MapFS {
+	ruby := streamJSON("ImageStream", "ruby", `"spec":{"tags":[
+	  {"name":"3.3","from":{"kind":"DockerImage","name":"registry.redhat.io/ubi9/ruby-33:latest"},"referencePolicy":{"type":"Local"}},
+	  {"name":"3.1","from":{"kind":"DockerImage","name":"registry.redhat.io/ubi9/ruby-31:latest"},"referencePolicy":{"type":"Local"}},
+	  {"name":"latest","from":{"kind":"ImageStreamTag","name":"3.3"}}]}`)
+	python := streamJSON("ImageStream", "python", `"spec":{"tags":[
+	  {"name":"3.12","from":{"kind":"DockerImage","name":"quay.io/sclorg/python-312:latest"},"referencePolicy":{"type":"Local"}}]}`)
+	return fstest.MapFS{
+		"x86_64/ruby/imagestreams/ruby.json":           {Data: []byte(ruby)},
+		"x86_64/python/imagestreams/python.json":       {Data: []byte(python)},
+		"x86_64/ruby/templates/ruby-example.json":      {Data: []byte(tplJSON("ruby-example"))},
+		"x86_64/mysql/templates/mysql-ephemeral.json":  {Data: []byte(tplJSON("mysql-ephemeral"))},
+		"s390x/ruby/imagestreams/ruby.json":            {Data: []byte(ruby)},
+		"s390x/ruby/templates/ruby-s390x-example.json": {Data: []byte(tplJSON("ruby-s390x-example"))},
+	}
+}
+
+type ctrlManager = ctrl.Manager
+
+func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReconciler {
+	return &ConfigReconciler{
+		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
+		Clock: clock.RealClock{}, Recorder: record.NewFakeRecorder(1000),
+	}
+}
