@@ -51,6 +51,16 @@ run: envtest build ## Run the operator against a local control plane until Ctrl-
 		bin/cluster-samples-operator --release-version $(VERSION) --metrics-secure=false \
 		--metrics-bind-address 127.0.0.1:60000 --health-probe-bind-address 127.0.0.1:8081 --zap-encoder console
 
+# The real OpenShift samples tree, when this clone sits beside it; any tree in the same
+# layout works.
+BENCH_ASSETS ?= ../shared/corpus/ocp
+BENCH_IDLE ?= 2m
+
+.PHONY: bench
+bench: envtest build ## Convergence time, mutating requests (audit log) and peak RSS on real content.
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go run ./test/bench --operator bin/cluster-samples-operator \
+		--assets-dir $(BENCH_ASSETS) --idle $(BENCH_IDLE)
+
 .PHONY: image
 image: ## Build the container image (needs a container engine).
 	docker build -t $(IMG) .

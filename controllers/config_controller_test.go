@@ -354,6 +354,20 @@ func TestRemovedAndBack(t *testing.T) {
 		t.Error("no status write announced the removal")
 	}
 
+	eventually(t, "an Event for the transition", func() (bool, string) {
+		events := &corev1.EventList{}
+		if err := env.Client.List(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		var reasons []string
+		for _, e := range events.Items {
+			if e.InvolvedObject.Kind == "Config" && e.InvolvedObject.Name == "cluster" && e.InvolvedObject.UID == cfg.UID {
+				reasons = append(reasons, e.Reason)
+			}
+		}
+		return slices.Contains(reasons, "ManagementStateRemoved"), fmt.Sprint(reasons)
+	})
+
 	// Steady Removed: no writes.
 	before = op.writeCount()
 	op.afterPass(t, func() {
@@ -599,4 +613,16 @@ func TestPersistentErrorsAreReported(t *testing.T) {
 	if c := conditionOf(cfg, samplesv1.SamplesExist); !strings.Contains(c.Message, "Template openshift/mysql-ephemeral") {
 		t.Errorf("message = %q", c.Message)
 	}
+	eventually(t, "a Warning Event naming the template", func() (bool, string) {
+		events := &corev1.EventList{}
+		if err := env.Client.List(context.Background(), events); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events.Items {
+			if e.InvolvedObject.UID == cfg.UID && e.Type == corev1.EventTypeWarning && strings.Contains(e.Message, "mysql-ephemeral") {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(len(events.Items), " events")
+	})
 }

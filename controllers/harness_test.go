@@ -136,7 +136,7 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 	o.stop = startManager(t, func(mgr ctrl.Manager) error {
 		r := &ConfigReconciler{
 			Client: mgr.GetClient(), Content: &content.Source{FS: opts.content}, Version: opts.version,
-			Clock: clock.RealClock{}, Recorder: record.NewFakeRecorder(1000),
+			Clock: clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
 		}
 		if opts.bootstrap {
 			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {

@@ -50,6 +50,8 @@ type Options struct {
 	// ConfigCRD replaces the project's own samples Config CRD (config/crd/bases) with
 	// the CRD file at this path.
 	ConfigCRD string
+	// APIServerArgs are added to kube-apiserver's command line (for example audit logging).
+	APIServerArgs map[string]string
 }
 
 // Env is a running control plane.
@@ -139,6 +141,9 @@ func Start(opts Options) (*Env, error) {
 		// A 2-core machine running tests in parallel needs more than the 20 s default.
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  time.Minute,
+	}
+	for k, v := range opts.APIServerArgs {
+		te.ControlPlane.GetAPIServer().Configure().Set(k, v)
 	}
 	cfg, err := te.Start()
 	if err != nil {
