@@ -33,7 +33,7 @@ trap 'rm -rf "$work"' EXIT
 build_with_progress() {
   local out="$1" pkg="$2"; shift 2
   local start=$SECONDS logf="$work/$(basename "$out").log"
-  log "building $pkg (first time only; kube-apiserver takes ~20 minutes on 2 cores)"
+  log "building $pkg (first time only: a few minutes; kube-apiserver ~7-20 minutes on 2 cores)"
   go build -mod=mod -v "$@" -o "$out.tmp" "$pkg" 2>"$logf" &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
