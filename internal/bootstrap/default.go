@@ -20,15 +20,25 @@ func ArchitectureForGOARCH(goarch string) string {
 // architecture the operator runs on, with the finalizer that lets the operator remove its
 // samples before the Config disappears.
 func DefaultConfig(goarch string, state samplesv1.ManagementState) *samplesv1.Config {
-	return &samplesv1.Config{
+	return ConfigFor(goarch, Decision{State: state})
+}
+
+// ConfigFor is the default Config for a bootstrap decision, annotated with the reason
+// when it starts Removed.
+func ConfigFor(goarch string, d Decision) *samplesv1.Config {
+	cfg := &samplesv1.Config{
 		TypeMeta: metav1.TypeMeta{APIVersion: samplesv1.GroupVersion.String(), Kind: "Config"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:       samplesv1.ConfigName,
 			Finalizers: []string{samplesv1.ConfigFinalizer},
 		},
 		Spec: samplesv1.ConfigSpec{
-			ManagementState: state,
+			ManagementState: d.State,
 			Architectures:   []string{ArchitectureForGOARCH(goarch)},
 		},
 	}
+	if d.Reason != "" {
+		cfg.Annotations = map[string]string{RemovedReasonAnnotation: d.Reason, RemovedMessageAnnotation: d.Message}
+	}
+	return cfg
 }
