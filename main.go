@@ -3,22 +3,29 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"time"
 
+	"github.com/operator-framework/operator-lib/proxy"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	operatormetrics "github.com/openshift/cluster-samples-operator/internal/metrics"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -79,6 +86,37 @@ func main() {
 	}
 }
 
+// proxyFromEnv reads HTTPS_PROXY and NO_PROXY as OLM injects them.
+func proxyFromEnv() (httpsProxy, noProxy string) {
+	for _, v := range proxy.ReadProxyVarsFromEnv() {
+		switch v.Name {
+		case "HTTPS_PROXY":
+			httpsProxy = v.Value
+		case "NO_PROXY":
+			noProxy = v.Value
+		}
+	}
+	return httpsProxy, noProxy
+}
+
+// routeIPv6Only tells from the kernel's route tables whether the pod's only default
+// route is IPv6.
+func routeIPv6Only() bool {
+	r4, err4 := os.Open("/proc/net/route")
+	if err4 == nil {
+		defer r4.Close()
+	}
+	r6, err6 := os.Open("/proc/net/ipv6_route")
+	if err6 != nil {
+		return false
+	}
+	defer r6.Close()
+	if err4 != nil {
+		return bootstrap.DefaultRouteIPv6Only(nil, r6)
+	}
+	return bootstrap.DefaultRouteIPv6Only(r4, r6)
+}
+
 func run(opts *options) error {
 	log := ctrl.Log.WithName("setup")
 	if opts.releaseVersion == "" {
@@ -113,7 +151,19 @@ func run(opts *options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
-	if err := (&controllers.BootstrapReconciler{Client: mgr.GetClient(), GOARCH: runtime.GOARCH}).SetupWithManager(mgr); err != nil {
+	httpsProxy, noProxy := proxyFromEnv()
+	boot := &controllers.BootstrapReconciler{
+		Client:        mgr.GetClient(),
+		GOARCH:        runtime.GOARCH,
+		ProbeAddress:  opts.registryProbeAddress,
+		ProbeTimeout:  opts.registryProbeTimeout,
+		ProbeInterval: 20 * time.Second,
+		DialTimeout:   15 * time.Second,
+		EnvHTTPSProxy: httpsProxy,
+		EnvNoProxy:    noProxy,
+		RouteIPv6Only: routeIPv6Only,
+	}
+	if err := boot.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the bootstrap controller: %w", err)
 	}
 
@@ -134,7 +184,18 @@ func run(opts *options) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	if err := mgr.AddReadyzCheck("bootstrap", boot.ReadyCheck); err != nil {
+		return err
+	}
+	getConfig := func(ctx context.Context) (*samplesv1.Config, error) {
+		cfg := &samplesv1.Config{}
+		err := mgr.GetClient().Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return cfg, err
+	}
+	if err := operatormetrics.Register(ctrlmetrics.Registry, getConfig); err != nil {
 		return err
 	}
 

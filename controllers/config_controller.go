@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/state"
@@ -75,6 +77,7 @@ type ConfigReconciler struct {
 // +kubebuilder:rbac:groups=image.openshift.io,namespace=openshift,resources=imagestreams,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=template.openshift.io,namespace=openshift,resources=templates,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=config.openshift.io,resources=images,verbs=get;list;watch
 
 // Reconcile brings the samples to the state the Config asks for and reports it in the
 // Config's status, written once at the end and only when it changed.
@@ -113,8 +116,30 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration", plan.Invalid)
 		return ctrl.Result{}, nil
 	}
+	if forbidden, err := r.registryForbidden(ctx, cfg.Spec.SamplesRegistry); err != nil {
+		return ctrl.Result{}, err
+	} else if forbidden != "" {
+		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration",
+			fmt.Sprintf("spec.samplesRegistry %s cannot be used: %s", cfg.Spec.SamplesRegistry, forbidden))
+		return ctrl.Result{}, nil
+	}
 	r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", plan.Note)
 	return r.reconcileManaged(ctx, cfg, plan)
+}
+
+// registryForbidden says why the cluster image configuration forbids importing from a
+// samplesRegistry the user set, or "".
+func (r *ConfigReconciler) registryForbidden(ctx context.Context, registry string) (string, error) {
+	if registry == "" {
+		return "", nil
+	}
+	img := &configv1.Image{}
+	if err := r.Client.Get(ctx, clusterKey, img); apierrors.IsNotFound(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("reading images.config.openshift.io/cluster: %w", err)
+	}
+	return bootstrap.ImportForbidden(img, registry), nil
 }
 
 func (r *ConfigReconciler) now() metav1.Time {
@@ -187,5 +212,8 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		For(&samplesv1.Config{}, builder.WithPredicates(isClusterConfig)).
 		Watches(newSample(ImageStreamGVK), toConfig, inSamplesNamespace).
 		Watches(newSample(TemplateGVK), toConfig, inSamplesNamespace).
+		Watches(&configv1.Image{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetName() == clusterKey.Name
+		}))).
 		Complete(rec)
 }

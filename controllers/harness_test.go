@@ -118,14 +118,18 @@ type operatorOptions struct {
 	content   fs.FS
 	version   string
 	bootstrap bool
+	// keepCluster starts on the cluster as the test left it.
+	keepCluster bool
 }
 
 // startOperator runs the config controller (and, if asked, the bootstrap controller)
 // until the test ends, then removes the Config and every sample the test left.
 func startOperator(t *testing.T, opts operatorOptions) *operator {
 	t.Helper()
-	cleanCluster(t)
-	t.Cleanup(func() { cleanCluster(t) })
+	if !opts.keepCluster {
+		cleanCluster(t)
+		t.Cleanup(func() { cleanCluster(t) })
+	}
 	if opts.content == nil {
 		opts.content = testContent()
 	}
@@ -139,6 +143,7 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 			Clock: clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
 		}
 		if opts.bootstrap {
+			// No probe: registry reachability has tests of its own.
 			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {
 				return err
 			}

@@ -3,13 +3,10 @@ package bootstrap
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,61 +14,15 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/test/netfixture"
 )
-
-// tlsRegistry is a TLS listener on loopback standing in for registry.redhat.io.
-func tlsRegistry(t *testing.T) string {
-	t.Helper()
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "https://")
-}
-
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// connectProxy is an HTTP CONNECT proxy on loopback; it counts the tunnels it opens.
-func connectProxy(t *testing.T, tunnels *atomic.Int32) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		upstream, err := net.Dial("tcp", r.Host)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		tunnels.Add(1)
-		conn, buf, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			upstream.Close()
-			return
-		}
-		_, _ = conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
-		go func() { _, _ = io.Copy(upstream, buf); upstream.Close() }()
-		go func() { _, _ = io.Copy(conn, upstream); conn.Close() }()
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 func TestProbeDirect(t *testing.T) {
 	ctx := context.Background()
-	if err := (&Prober{Address: tlsRegistry(t)}).Probe(ctx); err != nil {
+	if err := (&Prober{Address: netfixture.TLSRegistry(t)}).Probe(ctx); err != nil {
 		t.Errorf("reachable registry: %v", err)
 	}
-	if err := (&Prober{Address: closedPort(t), DialTimeout: time.Second}).Probe(ctx); err == nil {
+	if err := (&Prober{Address: netfixture.ClosedPort(t), DialTimeout: time.Second}).Probe(ctx); err == nil {
 		t.Error("closed port reported reachable")
 	}
 	// A listener that is not TLS fails the handshake.
@@ -87,28 +38,28 @@ func TestProbeDirect(t *testing.T) {
 
 func TestProbeThroughProxy(t *testing.T) {
 	ctx := context.Background()
-	var tunnels atomic.Int32
-	proxy := connectProxy(t, &tunnels)
-	reg := tlsRegistry(t)
+	px := netfixture.ConnectProxy(t)
+	proxy := px.URL
+	reg := netfixture.TLSRegistry(t)
 	if err := (&Prober{Address: reg, Proxy: ProxyFunc(proxy, "")}).Probe(ctx); err != nil {
 		t.Fatalf("through the proxy: %v", err)
 	}
-	if tunnels.Load() != 1 {
-		t.Errorf("%d tunnels, want 1", tunnels.Load())
+	if px.Tunnels() != 1 {
+		t.Errorf("%d tunnels, want 1", px.Tunnels())
 	}
 	// NO_PROXY covering the registry: straight there.
 	if err := (&Prober{Address: reg, Proxy: ProxyFunc(proxy, "127.0.0.1")}).Probe(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if tunnels.Load() != 1 {
+	if px.Tunnels() != 1 {
 		t.Error("NO_PROXY ignored")
 	}
 	// The proxy cannot reach the registry: unreachable.
-	if err := (&Prober{Address: closedPort(t), Proxy: ProxyFunc(proxy, ""), DialTimeout: 2 * time.Second}).Probe(ctx); err == nil || !strings.Contains(err.Error(), "refused a tunnel") {
+	if err := (&Prober{Address: netfixture.ClosedPort(t), Proxy: ProxyFunc(proxy, ""), DialTimeout: 2 * time.Second}).Probe(ctx); err == nil || !strings.Contains(err.Error(), "refused a tunnel") {
 		t.Errorf("dead upstream through the proxy: %v", err)
 	}
 	// A dead proxy: unreachable, not skipped.
-	dead := "http://" + closedPort(t)
+	dead := "http://" + netfixture.ClosedPort(t)
 	if err := (&Prober{Address: reg, Proxy: ProxyFunc(dead, ""), DialTimeout: time.Second}).Probe(ctx); err == nil {
 		t.Error("a dead proxy was bypassed")
 	}
