@@ -8,6 +8,10 @@ IMG ?= quay.io/openshift/origin-cluster-samples-operator:latest
 TESTFLAGS ?=
 # make run: image references matching this regular expression fail to import.
 FAIL_IMAGES ?=
+# make run: the bootstrap registry probe target; empty skips the probe (the local
+# cluster imports from an in-process registry), REGISTRY_PROBE=registry.redhat.io:443
+# tries the real one.
+REGISTRY_PROBE ?=
 
 ENVTEST_BINARIES = hack/envtest-binaries.sh
 # Lazily evaluated: only recipes that use it build or look up the envtest binaries.
@@ -49,6 +53,7 @@ run: envtest build ## Run the operator against a local control plane until Ctrl-
 	go build -o bin/localcluster ./test/localcluster
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" bin/localcluster --dir .local --fail-images '$(FAIL_IMAGES)' -- \
 		bin/cluster-samples-operator --release-version $(VERSION) --metrics-secure=false \
+		--registry-probe-address '$(REGISTRY_PROBE)' --registry-probe-timeout 30s \
 		--metrics-bind-address 127.0.0.1:60000 --health-probe-bind-address 127.0.0.1:8081 --zap-encoder console
 
 # The real OpenShift samples tree, when this clone sits beside it; any tree in the same

@@ -51,7 +51,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.StringVar(&o.assetsDir, "assets-dir", "", "Load samples content from this directory (<dir>/<arch>/<group>/{imagestreams,templates}/*.json) instead of the embedded content.")
 	fs.StringVar(&o.releaseVersion, "release-version", os.Getenv("RELEASE_VERSION"), "Release version stamped on samples and reported in status (default: $RELEASE_VERSION).")
 	fs.StringVar(&o.operatorNamespace, "operator-namespace", samplesv1.OperatorNamespace, "Namespace of the operator's ConfigMaps.")
-	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", "registry.redhat.io:443", "host:port probed at bootstrap to decide whether the samples registry is reachable.")
+	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", "registry.redhat.io:443", "host:port probed at bootstrap to decide whether the samples registry is reachable; empty skips the probe.")
 	fs.DurationVar(&o.registryProbeTimeout, "registry-probe-timeout", 3*time.Minute, "Bootstrap as Removed when the samples registry is still unreachable after this long.")
 	fs.DurationVar(&o.importRetryInterval, "import-retry-interval", 15*time.Minute, "Retry period for failed image stream tag imports.")
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":60000", "Address of the metrics endpoint; 0 disables it.")
