@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -65,17 +64,4 @@ func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...int
 	return stop
 }
 
-// eventually polls cond every 50 ms until it holds, failing the test after 30 s.
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, last = cond(); ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within 30s; last seen: %s", what, last)
-}
+var eventually = testenv.Eventually

@@ -202,3 +202,19 @@ func MainWith(m *testing.M, env **Env, setup func(ctx context.Context, e *Env) e
 	}
 	os.Exit(code)
 }
+
+// Eventually polls cond every 50 ms until it holds, failing the test after 30 s with
+// what was last seen. Tests synchronise with it, never with sleeps.
+func Eventually(t testing.TB, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, last = cond(); ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within 30s; last seen: %s", what, last)
+}

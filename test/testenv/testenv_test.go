@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
 var env *Env
@@ -23,26 +25,6 @@ func TestNamespacesExist(t *testing.T) {
 			t.Errorf("namespace %s: %v", ns, err)
 		}
 	}
-}
-
-// dropNulls removes null values, which the API server does not store and which the
-// content files carry (for example "generation": null on spec tags).
-func dropNulls(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			if e == nil {
-				delete(t, k)
-			} else {
-				t[k] = dropNulls(e)
-			}
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = dropNulls(e)
-		}
-	}
-	return v
 }
 
 // TestCorpusRoundTrips stores every x86_64 image stream and template of the real
@@ -64,7 +46,7 @@ func TestCorpusRoundTrips(t *testing.T) {
 		if err := utiljson.Unmarshal(data, &u.Object); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		dropNulls(u.Object)
+		content.DropNulls(u.Object)
 		want := u.DeepCopy()
 		u.SetNamespace("openshift")
 		if err := env.Client.Create(ctx, u); err != nil {
