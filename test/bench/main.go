@@ -114,20 +114,23 @@ func run(operator, assets string, idle time.Duration) error {
 	if converged.IsZero() {
 		return fmt.Errorf("no SamplesExist=True within 5 minutes: %+v", cfg.Status.Conditions)
 	}
-	fmt.Fprintf(os.Stderr, "converged; idling %s\n", idle)
-	time.Sleep(idle) // the idle window itself is what is measured
+	// Events are sent asynchronously: the one for the SamplesExist transition may reach
+	// the API server just after it. The idle window starts once that has settled.
+	idleStart := converged.Add(settle)
+	fmt.Fprintf(os.Stderr, "converged; idling %s after %s to settle\n", idle, settle)
+	time.Sleep(settle + idle) // the idle window itself is what is measured
 	rss, err := peakRSS(cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
-	during, after, byVerb, err := countWrites(auditLog, converged)
+	during, after, byVerb, idleByVerb, err := countWrites(auditLog, idleStart)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("content:                                   %s (x86_64)\n", assets)
 	fmt.Printf("Config creation to SamplesExist=True:      %.2f s\n", converged.Sub(created).Seconds())
 	fmt.Printf("mutating requests during convergence:      %d %v\n", during, byVerb)
-	fmt.Printf("mutating requests during %s idle:        %d\n", idle, after)
+	fmt.Printf("mutating requests during %s idle:        %d %v\n", idle, after, idleByVerb)
 	fmt.Printf("operator peak RSS:                         %.1f MiB\n", float64(rss)/1024)
 	return nil
 }
@@ -144,14 +147,17 @@ type auditEvent struct {
 
 var mutating = map[string]bool{"create": true, "update": true, "patch": true, "delete": true, "deletecollection": true}
 
-// countWrites counts the operator's mutating requests up to and after converged.
-func countWrites(path string, converged time.Time) (during, after int, byVerb map[string]int, err error) {
+// settle is how long after convergence the idle window starts.
+const settle = 10 * time.Second
+
+// countWrites counts the operator's mutating requests before and after idleStart.
+func countWrites(path string, idleStart time.Time) (during, after int, byVerb, idleByVerb map[string]int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, 0, nil, nil, err
 	}
 	defer f.Close()
-	byVerb = map[string]int{}
+	byVerb, idleByVerb = map[string]int{}, map[string]int{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
@@ -159,18 +165,19 @@ func countWrites(path string, converged time.Time) (during, after int, byVerb ma
 		if json.Unmarshal(sc.Bytes(), &e) != nil || !mutating[e.Verb] || !strings.HasPrefix(e.UserAgent, "cluster-samples-operator/") {
 			continue
 		}
-		if e.StageTimestamp.After(converged) {
-			after++
-			continue
-		}
-		during++
 		key := e.Verb + " " + e.ObjectRef.Resource
 		if e.ObjectRef.Subresource != "" {
 			key += "/" + e.ObjectRef.Subresource
 		}
+		if e.StageTimestamp.After(idleStart) {
+			after++
+			idleByVerb[key]++
+			continue
+		}
+		during++
 		byVerb[key]++
 	}
-	return during, after, byVerb, sc.Err()
+	return during, after, byVerb, idleByVerb, sc.Err()
 }
 
 func peakRSS(pid int) (kib int, err error) {
