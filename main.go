@@ -138,7 +138,7 @@ func run(opts *options) error {
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme.New(),
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         controllers.CacheOptions(opts.operatorNamespace),
 		Client:                        controllers.ClientOptions(),
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        opts.healthProbeBindAddress,
@@ -172,13 +172,28 @@ func run(opts *options) error {
 		src.FS = os.DirFS(opts.assetsDir)
 	}
 	if err := (&controllers.ConfigReconciler{
-		Client:   mgr.GetClient(),
-		Content:  src,
-		Version:  opts.releaseVersion,
-		Clock:    clock.RealClock{},
-		Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
+		Client:            mgr.GetClient(),
+		Content:           src,
+		Version:           opts.releaseVersion,
+		OperatorNamespace: opts.operatorNamespace,
+		Clock:             clock.RealClock{},
+		Recorder:          mgr.GetEventRecorderFor("cluster-samples-operator"),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the config controller: %w", err)
+	}
+	retries := operatormetrics.NewRetryCounter()
+	if err := ctrlmetrics.Registry.Register(retries); err != nil {
+		return err
+	}
+	if err := (&controllers.ImportReconciler{
+		Client:            mgr.GetClient(),
+		Content:           src,
+		OperatorNamespace: opts.operatorNamespace,
+		RetryInterval:     opts.importRetryInterval,
+		Clock:             clock.RealClock{},
+		Retries:           retries,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the import controller: %w", err)
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -195,7 +210,8 @@ func run(opts *options) error {
 		}
 		return cfg, err
 	}
-	if err := operatormetrics.Register(ctrlmetrics.Registry, getConfig); err != nil {
+	if err := operatormetrics.Register(ctrlmetrics.Registry, getConfig,
+		controllers.ImportMetrics(mgr.GetClient(), src, opts.operatorNamespace)); err != nil {
 		return err
 	}
 

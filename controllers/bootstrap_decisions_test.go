@@ -120,7 +120,7 @@ func tbrMetric(t *testing.T) float64 {
 			return nil, nil
 		}
 		return cfg, err
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

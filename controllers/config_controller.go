@@ -45,12 +45,14 @@ func newSample(gvk schema.GroupVersionKind) *unstructured.Unstructured {
 }
 
 // CacheOptions keeps the operator's caches to what it manages: image streams and
-// templates of the openshift namespace only, not every one in the cluster.
-func CacheOptions() cache.Options {
+// templates of the openshift namespace and ConfigMaps of its own, not every one in the
+// cluster.
+func CacheOptions(operatorNamespace string) cache.Options {
 	only := map[string]cache.Config{samplesv1.SamplesNamespace: {}}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		newSample(ImageStreamGVK): {Namespaces: only},
 		newSample(TemplateGVK):    {Namespaces: only},
+		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
 	}}
 }
 
@@ -64,11 +66,12 @@ func ClientOptions() client.Options {
 // event, of the Config or of any sample, leads to one full pass over the inventory,
 // which reads from the cache and writes only what differs.
 type ConfigReconciler struct {
-	Client   client.Client
-	Content  *content.Source
-	Version  string
-	Clock    clock.PassiveClock
-	Recorder record.EventRecorder
+	Client            client.Client
+	Content           *content.Source
+	Version           string
+	OperatorNamespace string
+	Clock             clock.PassiveClock
+	Recorder          record.EventRecorder
 }
 
 // +kubebuilder:rbac:groups=samples.operator.openshift.io,resources=configs,verbs=get;list;watch;update;patch
@@ -105,6 +108,14 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	}()
 
 	plan := state.Decide(cfg)
+	if plan.Invalid == "" {
+		if err := r.reconcileMirrorMap(ctx, plan); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if err := r.setImportErrors(ctx, cfg); err != nil {
+		return ctrl.Result{}, err
+	}
 	switch plan.State {
 	case samplesv1.Removed:
 		return ctrl.Result{}, r.reconcileRemoved(ctx, cfg, orig)
@@ -212,6 +223,9 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		For(&samplesv1.Config{}, builder.WithPredicates(isClusterConfig)).
 		Watches(newSample(ImageStreamGVK), toConfig, inSamplesNamespace).
 		Watches(newSample(TemplateGVK), toConfig, inSamplesNamespace).
+		Watches(&corev1.ConfigMap{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetNamespace() == r.OperatorNamespace && (o.GetName() == MirrorConfigMap || o.GetLabels()[ImportErrorLabel] == "true")
+		}))).
 		Watches(&configv1.Image{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetName() == clusterKey.Name
 		}))).

@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,12 +26,15 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/metrics"
 )
 
 // operator is a running ConfigReconciler with counters a test can read.
 type operator struct {
-	passes atomic.Int64 // completed reconciles
-	stop   func()       // stops the operator
+	passes       atomic.Int64 // completed reconciles
+	importPasses atomic.Int64 // completed reconciles of the import controller
+	retries      *prometheus.CounterVec
+	stop         func() // stops the operator
 
 	mu     sync.Mutex
 	writes []string // "verb kind/name" of every mutating call
@@ -48,6 +54,17 @@ type counted struct {
 
 func (c counted) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	return c.o.Reconcile(ctx, req, c.r)
+}
+
+// countedImports counts the import controller's completed reconciles.
+type countedImports struct {
+	r *ImportReconciler
+	n *atomic.Int64
+}
+
+func (c countedImports) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	defer c.n.Add(1)
+	return c.r.Reconcile(ctx, req)
 }
 
 func (o *operator) record(verb string, obj client.Object) error {
@@ -120,6 +137,8 @@ type operatorOptions struct {
 	bootstrap bool
 	// keepCluster starts on the cluster as the test left it.
 	keepCluster bool
+	// retryInterval, when set, also runs the import controller with it.
+	retryInterval time.Duration
 }
 
 // startOperator runs the config controller (and, if asked, the bootstrap controller)
@@ -140,11 +159,22 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 	o.stop = startManager(t, func(mgr ctrl.Manager) error {
 		r := &ConfigReconciler{
 			Client: mgr.GetClient(), Content: &content.Source{FS: opts.content}, Version: opts.version,
-			Clock: clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
+			OperatorNamespace: samplesv1.OperatorNamespace,
+			Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
 		}
 		if opts.bootstrap {
 			// No probe: registry reachability has tests of its own.
 			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {
+				return err
+			}
+		}
+		if opts.retryInterval > 0 {
+			o.retries = metrics.NewRetryCounter()
+			ir := &ImportReconciler{
+				Client: mgr.GetClient(), Content: r.Content, OperatorNamespace: samplesv1.OperatorNamespace,
+				RetryInterval: opts.retryInterval, Clock: clock.RealClock{}, Retries: o.retries,
+			}
+			if err := ir.setup(mgr, countedImports{r: ir, n: &o.importPasses}); err != nil {
 				return err
 			}
 		}
@@ -153,11 +183,15 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 	return o
 }
 
-// cleanCluster deletes the Config (finalizer and all) and every sample.
+// cleanCluster deletes the Config (finalizer and all), every sample and the operator's
+// ConfigMaps.
 func cleanCluster(t *testing.T) {
 	t.Helper()
 	deleteConfig(t)
 	ctx := context.Background()
+	if err := env.Client.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(samplesv1.OperatorNamespace)); err != nil {
+		t.Fatal(err)
+	}
 	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
 		if err := env.Client.DeleteAllOf(ctx, newSample(gvk), client.InNamespace("openshift")); err != nil {
 			t.Fatal(err)
@@ -314,6 +348,9 @@ type ctrlManager = ctrl.Manager
 func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReconciler {
 	return &ConfigReconciler{
 		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
-		Clock: clock.RealClock{}, Recorder: record.NewFakeRecorder(1000),
+		OperatorNamespace: samplesv1.OperatorNamespace,
+		Clock:             clock.RealClock{}, Recorder: record.NewFakeRecorder(1000),
 	}
 }
+
+func testSource() *content.Source { return &content.Source{FS: testContent()} }

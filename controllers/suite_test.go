@@ -13,12 +13,27 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
-var env *testenv.Env
+var (
+	env *testenv.Env
+	// importer plays openshift-apiserver: it imports the tags of every image stream the
+	// tests create from registry, where no image exists unless a test pushes it.
+	importer *fakeimporter.Importer
+)
 
-func TestMain(m *testing.M) { testenv.Main(m, &env) }
+func TestMain(m *testing.M) {
+	reg := fakeimporter.NewRegistry()
+	defer reg.Close()
+	testenv.MainWith(m, &env, func(ctx context.Context, e *testenv.Env) error {
+		var err error
+		importer, err = fakeimporter.Start(ctx, e.Config, reg)
+		return err
+	})
+}
 
 // startManager runs a manager with the controllers that setup registers until the test
 // ends. funcs, when given, intercept the calls of the manager's client.
@@ -26,7 +41,7 @@ func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...int
 	t.Helper()
 	opts := ctrl.Options{
 		Scheme:                 env.Scheme,
-		Cache:                  CacheOptions(),
+		Cache:                  CacheOptions(samplesv1.OperatorNamespace),
 		Client:                 ClientOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",

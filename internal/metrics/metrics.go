@@ -15,23 +15,35 @@ import (
 // ConfigGetter returns the Config "cluster", or nil when there is none.
 type ConfigGetter func(ctx context.Context) (*samplesv1.Config, error)
 
-// Collector computes the metrics from the Config.
+// StreamsGetter returns the image streams of the inventory in effect and which of them
+// have failing imports.
+type StreamsGetter func(ctx context.Context) (streams []string, failing map[string]bool, err error)
+
+// Collector computes the metrics from the cluster's state.
 type Collector struct {
 	get             ConfigGetter
+	streams         StreamsGetter
 	tbrInaccessible *prometheus.Desc
+	failedImport    *prometheus.Desc
 }
 
-// Register adds the operator's collector to reg.
-func Register(reg prometheus.Registerer, get ConfigGetter) error {
+// Register adds the operator's collector to reg. streams may be nil.
+func Register(reg prometheus.Registerer, get ConfigGetter, streams StreamsGetter) error {
 	return reg.Register(&Collector{
-		get: get,
+		get:     get,
+		streams: streams,
 		tbrInaccessible: prometheus.NewDesc("openshift_samples_tbr_inaccessible_info",
 			"1 while the samples are Removed because the terms-based registry (registry.redhat.io) was unreachable when the operator bootstrapped", nil, nil),
+		failedImport: prometheus.NewDesc("openshift_samples_failed_imagestream_import_info",
+			"1 while the image stream has tags whose import fails", []string{"name"}, nil),
 	})
 }
 
 // Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) { ch <- c.tbrInaccessible }
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.tbrInaccessible
+	ch <- c.failedImport
+}
 
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
@@ -43,6 +55,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.tbrInaccessible, prometheus.GaugeValue, boolValue(bootstrap.TBRInaccessible(cfg)))
+	if c.streams == nil {
+		return
+	}
+	streams, failing, err := c.streams(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.failedImport, err)
+		return
+	}
+	for _, s := range streams {
+		ch <- prometheus.MustNewConstMetric(c.failedImport, prometheus.GaugeValue, boolValue(failing[s]), s)
+	}
 }
 
 func boolValue(b bool) float64 {
@@ -50,4 +73,13 @@ func boolValue(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// NewRetryCounter is openshift_samples_retry_imagestream_import_total: retry requests
+// for an image stream's failing imports that the API server accepted.
+func NewRetryCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "openshift_samples_retry_imagestream_import_total",
+		Help: "Retries of failing image stream tag imports, by image stream",
+	}, []string{"imagestreamname"})
 }

@@ -15,7 +15,7 @@ import (
 func TestTBRInaccessible(t *testing.T) {
 	var cfg *samplesv1.Config
 	reg := prometheus.NewPedanticRegistry()
-	if err := Register(reg, func(context.Context) (*samplesv1.Config, error) { return cfg, nil }); err != nil {
+	if err := Register(reg, func(context.Context) (*samplesv1.Config, error) { return cfg, nil }, nil); err != nil {
 		t.Fatal(err)
 	}
 	expect := func(v string) {
@@ -32,4 +32,24 @@ func TestTBRInaccessible(t *testing.T) {
 	expect("0")
 	cfg = bootstrap.ConfigFor("amd64", bootstrap.Decision{State: samplesv1.Removed, Reason: bootstrap.ReasonIPv6})
 	expect("0")
+}
+
+func TestFailedImports(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	failing := map[string]bool{"ruby": true}
+	err := Register(reg, func(context.Context) (*samplesv1.Config, error) { return nil, nil },
+		func(context.Context) ([]string, map[string]bool, error) {
+			return []string{"python", "ruby"}, failing, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `# HELP openshift_samples_failed_imagestream_import_info 1 while the image stream has tags whose import fails
+# TYPE openshift_samples_failed_imagestream_import_info gauge
+openshift_samples_failed_imagestream_import_info{name="python"} 0
+openshift_samples_failed_imagestream_import_info{name="ruby"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "openshift_samples_failed_imagestream_import_info"); err != nil {
+		t.Error(err)
+	}
 }

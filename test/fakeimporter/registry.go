@@ -105,3 +105,12 @@ func (r *Registry) Resolve(ctx context.Context, ref string) (string, error) {
 	}
 	return "", fmt.Errorf("manifest unknown: %s not found", ref)
 }
+
+// Delete makes ref (a tag) no longer exist.
+func (r *Registry) Delete(ctx context.Context, ref string) error {
+	l, err := r.local(ref)
+	if err != nil {
+		return err
+	}
+	return remote.Delete(l, remote.WithContext(ctx))
+}

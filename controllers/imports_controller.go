@@ -1,0 +1,258 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	imagev1 "github.com/openshift/api/image/v1"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
+	"github.com/openshift/cluster-samples-operator/internal/state"
+)
+
+// Wire names of the import-error ConfigMaps.
+const (
+	ImportErrorLabel = "samples.openshift.io/imagestream-error"
+	// LastRetryAnnotation on an import-error ConfigMap is when the stream's failing tags
+	// were last retried, so that a restarted operator keeps the schedule.
+	LastRetryAnnotation = samplesv1.GroupName + "/last-import-retry"
+)
+
+// ImportReconciler tracks the tag imports of each managed image stream: a ConfigMap per
+// failing stream in the operator namespace, and a retry through ImageStreamImport when
+// the failure is first seen and every RetryInterval after.
+type ImportReconciler struct {
+	Client            client.Client
+	Content           *content.Source
+	OperatorNamespace string
+	RetryInterval     time.Duration
+	Clock             clock.PassiveClock
+	// Retries counts accepted retry requests per image stream.
+	Retries *prometheus.CounterVec
+}
+
+// +kubebuilder:rbac:groups=image.openshift.io,namespace=openshift,resources=imagestreamimports,verbs=create
+// +kubebuilder:rbac:groups="",namespace=openshift-cluster-samples-operator,resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+
+// Reconcile keeps one image stream's import-error ConfigMap and retries in step with its
+// status. Requests are namespaced openshift/<stream>.
+func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	name := req.Name
+	cm := &corev1.ConfigMap{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}, cm)
+	if apierrors.IsNotFound(err) {
+		cm = nil
+	} else if err != nil {
+		return ctrl.Result{}, err
+	}
+	tracked, err := r.tracked(ctx, name)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	is := &imagev1.ImageStream{}
+	if tracked {
+		u := newSample(ImageStreamGVK)
+		err := r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
+		if apierrors.IsNotFound(err) {
+			tracked = false
+		} else if err != nil {
+			return ctrl.Result{}, err
+		} else if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, is); err != nil {
+			return ctrl.Result{}, fmt.Errorf("reading image stream %s: %w", name, err)
+		}
+	}
+	var failures map[string]string
+	if tracked {
+		failures = imports.Failures(is)
+	}
+	if len(failures) == 0 {
+		return ctrl.Result{}, r.deleteErrorConfigMap(ctx, cm)
+	}
+
+	now := r.Clock.Now()
+	var last time.Time
+	if cm != nil {
+		last, _ = time.Parse(time.RFC3339, cm.Annotations[LastRetryAnnotation])
+	}
+	if last.IsZero() || !now.Before(imports.NextRetry(name, last, r.RetryInterval)) {
+		retried, err := r.retry(ctx, is, failures)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if retried {
+			last = now
+		}
+	}
+	if err := r.writeErrorConfigMap(ctx, cm, name, failures, last); err != nil {
+		return ctrl.Result{}, err
+	}
+	if last.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	return ctrl.Result{RequeueAfter: max(imports.NextRetry(name, last, r.RetryInterval).Sub(r.Clock.Now()), time.Second)}, nil
+}
+
+// tracked tells whether the stream is one the operator manages now: Managed, in the
+// inventory of the Config's architecture, not skipped.
+func (r *ImportReconciler) tracked(ctx context.Context, name string) (bool, error) {
+	cfg := &samplesv1.Config{}
+	if err := r.Client.Get(ctx, clusterConfigKey, cfg); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	plan := state.Decide(cfg)
+	if !cfg.DeletionTimestamp.IsZero() || plan.State != samplesv1.Managed || plan.Invalid != "" || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
+		return false, nil
+	}
+	inv, err := r.Content.Inventory()
+	if err != nil {
+		return false, nil // the config controller reports it
+	}
+	set, ok := inv.For(plan.Arch)
+	return ok && set.ImageStreams[name] != nil, nil
+}
+
+// retry asks for a re-import of the failing tags; false when the request could not be made.
+func (r *ImportReconciler) retry(ctx context.Context, is *imagev1.ImageStream, failures map[string]string) (bool, error) {
+	log := ctrl.LoggerFrom(ctx)
+	isi, err := imports.RetryRequest(is, slices.Collect(maps.Keys(failures)))
+	if err != nil {
+		log.Error(err, "cannot retry the import")
+		return false, nil
+	}
+	if err := r.Client.Create(ctx, isi); err != nil {
+		if transient(err) || apierrors.IsAlreadyExists(err) {
+			return false, err
+		}
+		log.Error(err, "the retry request was refused", "imagestream", is.Name)
+		return false, nil
+	}
+	if r.Retries != nil {
+		r.Retries.WithLabelValues(is.Name).Inc()
+	}
+	log.Info("retried failing imports", "imagestream", is.Name, "tags", len(isi.Spec.Images))
+	return true, nil
+}
+
+func (r *ImportReconciler) writeErrorConfigMap(ctx context.Context, cm *corev1.ConfigMap, name string, failures map[string]string, last time.Time) error {
+	ann := map[string]string{}
+	if !last.IsZero() {
+		ann[LastRetryAnnotation] = last.UTC().Format(time.RFC3339)
+	}
+	if cm == nil {
+		cm = &corev1.ConfigMap{}
+		cm.Namespace, cm.Name = r.OperatorNamespace, name
+		cm.Labels = map[string]string{ImportErrorLabel: "true"}
+		cm.Annotations, cm.Data = ann, failures
+		return client.IgnoreAlreadyExists(r.Client.Create(ctx, cm))
+	}
+	if maps.Equal(cm.Data, failures) && cm.Annotations[LastRetryAnnotation] == ann[LastRetryAnnotation] && cm.Labels[ImportErrorLabel] == "true" {
+		return nil
+	}
+	orig := cm.DeepCopy()
+	cm.Data = failures
+	if cm.Labels == nil {
+		cm.Labels = map[string]string{}
+	}
+	cm.Labels[ImportErrorLabel] = "true"
+	if cm.Annotations == nil {
+		cm.Annotations = map[string]string{}
+	}
+	maps.Copy(cm.Annotations, ann)
+	return r.Client.Patch(ctx, cm, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
+}
+
+// deleteErrorConfigMap deletes the stream's ConfigMap, if it is one the operator made.
+func (r *ImportReconciler) deleteErrorConfigMap(ctx context.Context, cm *corev1.ConfigMap) error {
+	if cm == nil || cm.Labels[ImportErrorLabel] != "true" {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Client.Delete(ctx, cm, client.Preconditions{UID: &cm.UID}))
+}
+
+// SetupWithManager watches image streams, their error ConfigMaps and the Config (whose
+// changes concern every stream).
+func (r *ImportReconciler) SetupWithManager(mgr ctrl.Manager) error { return r.setup(mgr, r) }
+
+// setup registers rec (r, or a test's wrapper around it) with r's watches.
+func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
+	toStream := func(_ context.Context, o client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: o.GetName()}}}
+	}
+	allStreams := func(ctx context.Context, _ client.Object) []reconcile.Request {
+		names := map[string]bool{}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(ImageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
+		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace)); err == nil {
+			for _, i := range list.Items {
+				names[i.GetName()] = true
+			}
+		}
+		cms := &corev1.ConfigMapList{}
+		if err := r.Client.List(ctx, cms, client.InNamespace(r.OperatorNamespace), client.MatchingLabels{ImportErrorLabel: "true"}); err == nil {
+			for _, c := range cms.Items {
+				names[c.Name] = true
+			}
+		}
+		var out []reconcile.Request
+		for n := range names {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: n}})
+		}
+		return out
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("imports").
+		Watches(newSample(ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetNamespace() == samplesv1.SamplesNamespace
+		}))).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetNamespace() == r.OperatorNamespace && o.GetLabels()[ImportErrorLabel] == "true"
+		}))).
+		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
+		Complete(rec)
+}
+
+// ImportMetrics reports, for the metrics collector, the image streams of the inventory
+// in effect and which have an import-error ConfigMap.
+func ImportMetrics(c client.Reader, src *content.Source, operatorNamespace string) func(context.Context) ([]string, map[string]bool, error) {
+	return func(ctx context.Context) ([]string, map[string]bool, error) {
+		cfg := &samplesv1.Config{}
+		if err := c.Get(ctx, clusterConfigKey, cfg); err != nil {
+			return nil, nil, client.IgnoreNotFound(err)
+		}
+		inv, err := src.Inventory()
+		if err != nil {
+			return nil, nil, nil
+		}
+		set, ok := inv.For(state.Decide(cfg).Arch)
+		if !ok {
+			return nil, nil, nil
+		}
+		cms := &corev1.ConfigMapList{}
+		if err := c.List(ctx, cms, client.InNamespace(operatorNamespace), client.MatchingLabels{ImportErrorLabel: "true"}); err != nil {
+			return nil, nil, err
+		}
+		failing := map[string]bool{}
+		for _, cm := range cms.Items {
+			failing[cm.Name] = true
+		}
+		return set.ImageStreamNames(), failing, nil
+	}
+}
