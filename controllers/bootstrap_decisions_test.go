@@ -141,9 +141,10 @@ func TestBootstrapUnreachableRegistryStartsRemoved(t *testing.T) {
 	}
 	cfg := waitBootstrapped(t)
 	expectBootstrap(t, cfg, samplesv1.Removed, bootstrap.ReasonRegistryUnreachable)
-	if err := r.ReadyCheck(httptest.NewRequest("GET", "/readyz", nil)); err != nil {
-		t.Errorf("not ready after the decision: %v", err)
-	}
+	eventually(t, "ready after the decision", func() (bool, string) {
+		err := r.ReadyCheck(httptest.NewRequest("GET", "/readyz", nil))
+		return err == nil, fmt.Sprint(err)
+	})
 	if v := tbrMetric(t); v != 1 {
 		t.Errorf("tbr_inaccessible = %v, want 1", v)
 	}

@@ -1,0 +1,164 @@
+// Package status computes the openshift-samples ClusterOperator from the Config: the
+// Available/Progressing/Degraded quartet administrators read in `oc get clusteroperators`.
+package status
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	configv1 "github.com/openshift/api/config/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+)
+
+// Name is the ClusterOperator's name.
+const Name = "openshift-samples"
+
+// Reasons, byte-exact with the shipped operator (two are misspelled there).
+const (
+	ReasonSampleUpsertsPending = "SampleUpsertsPending"
+	ReasonInvalidConfiguration = "InvalidConfiguration"
+	ReasonFailedImageImports   = "FailedImageImports"
+	ReasonDeletionInProgress   = "DeletionInProgress"
+	ReasonTBRUnreachable       = "TermsBasedRegistryUnreacahable"
+	ReasonUnsupportedArch      = "UnsupportHWArchitecture"
+	reasonCurrentlyPrefix      = "Currently"
+)
+
+// Inputs is what the ClusterOperator is computed from.
+type Inputs struct {
+	Config         *samplesv1.Config
+	ReleaseVersion string
+	// FailingStreams are the image streams with import failures.
+	FailingStreams []string
+	// LastImportAttempt is the latest retry of a failing import.
+	LastImportAttempt time.Time
+	// UnsupportedArch tells that ConfigurationValid is False for the architecture.
+	UnsupportedArch bool
+}
+
+type cond struct {
+	status          configv1.ConditionStatus
+	reason, message string
+}
+
+// Compute returns the Available, Progressing and Degraded conditions, in that order
+// (without times), and the operand versions.
+func Compute(in Inputs) ([]configv1.ClusterOperatorStatusCondition, []configv1.OperandVersion) {
+	cfg := in.Config
+	var versions []configv1.OperandVersion
+	if cfg != nil && cfg.Status.Version != "" {
+		versions = []configv1.OperandVersion{{Name: "operator", Version: cfg.Status.Version}}
+	}
+	avail, prog, deg := compute(in)
+	out := []configv1.ClusterOperatorStatusCondition{
+		{Type: configv1.OperatorAvailable, Status: avail.status, Reason: avail.reason, Message: avail.message},
+		{Type: configv1.OperatorProgressing, Status: prog.status, Reason: prog.reason, Message: prog.message},
+		{Type: configv1.OperatorDegraded, Status: deg.status, Reason: deg.reason, Message: deg.message},
+	}
+	return out, versions
+}
+
+func compute(in Inputs) (avail, prog, deg cond) {
+	cfg := in.Config
+	if cfg == nil {
+		return cond{configv1.ConditionFalse, ReasonSampleUpsertsPending, "Waiting for the samples Config to be created"},
+			cond{configv1.ConditionTrue, ReasonSampleUpsertsPending, "Waiting for the samples Config to be created"},
+			cond{status: configv1.ConditionFalse}
+	}
+	version := cfg.Status.Version
+	if !cfg.DeletionTimestamp.IsZero() {
+		msg := "Deleting samples at " + in.ReleaseVersion
+		return cond{configv1.ConditionTrue, ReasonDeletionInProgress, msg},
+			cond{configv1.ConditionTrue, ReasonDeletionInProgress, msg},
+			cond{configv1.ConditionFalse, ReasonDeletionInProgress, msg}
+	}
+	if s := cfg.Status.ManagementState; s == samplesv1.Removed || s == samplesv1.Unmanaged {
+		reason := reasonCurrentlyPrefix + string(s)
+		if s == samplesv1.Removed && bootstrap.TBRInaccessible(cfg) {
+			reason = ReasonTBRUnreachable
+		}
+		msg := fmt.Sprintf("Samples installation was previously successful at %s but the samples operator is now %s", version, s)
+		if !conditions.IsTrue(cfg.Status.Conditions, samplesv1.RemovePending) && cfg.Spec.ManagementState == s {
+			return cond{configv1.ConditionTrue, reason, msg}, cond{configv1.ConditionFalse, reason, msg}, cond{configv1.ConditionFalse, reason, msg}
+		}
+	}
+
+	// Degraded: invalid configuration, or a condition the operator cannot determine.
+	deg = cond{status: configv1.ConditionFalse}
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
+		reason := ReasonInvalidConfiguration
+		if in.UnsupportedArch {
+			reason = ReasonUnsupportedArch
+		}
+		deg = cond{configv1.ConditionTrue, reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
+	} else {
+		for _, c := range cfg.Status.Conditions {
+			if c.Status == corev1.ConditionUnknown {
+				deg = cond{configv1.ConditionTrue, c.Reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
+				break
+			}
+		}
+	}
+
+	success := "Samples installation successful at " + version
+	if conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
+		avail = cond{configv1.ConditionTrue, "", success}
+	} else {
+		avail = cond{configv1.ConditionFalse, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
+	}
+
+	switch {
+	case conditions.IsTrue(cfg.Status.Conditions, samplesv1.RemovePending):
+		prog = cond{configv1.ConditionTrue, "", "Deleting samples at " + in.ReleaseVersion}
+	case deg.status == configv1.ConditionTrue:
+		prog = cond{configv1.ConditionTrue, deg.reason, deg.message}
+	case avail.status != configv1.ConditionTrue:
+		prog = cond{configv1.ConditionTrue, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
+	case len(in.FailingStreams) > 0:
+		names := append([]string(nil), in.FailingStreams...)
+		sort.Strings(names)
+		last := ""
+		if !in.LastImportAttempt.IsZero() {
+			last = in.LastImportAttempt.UTC().Format(time.RFC3339)
+		}
+		prog = cond{configv1.ConditionFalse, ReasonFailedImageImports, fmt.Sprintf(
+			"Samples installed at %s, with image import failures for these imagestreams: %s; last import attempt %s",
+			version, strings.Join(names, " "), last)}
+	default:
+		prog = cond{configv1.ConditionFalse, "", success}
+	}
+	return avail, prog, deg
+}
+
+// Merge applies computed conditions onto existing ones at now, keeping each
+// lastTransitionTime whose status did not change.
+func Merge(existing, computed []configv1.ClusterOperatorStatusCondition, now metav1.Time) []configv1.ClusterOperatorStatusCondition {
+	out := make([]configv1.ClusterOperatorStatusCondition, 0, len(computed))
+	for _, c := range computed {
+		c.LastTransitionTime = now
+		for _, e := range existing {
+			if e.Type == c.Type && e.Status == c.Status {
+				c.LastTransitionTime = e.LastTransitionTime
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// RelatedObjects are the objects `oc adm inspect` and must-gather collect.
+func RelatedObjects(operatorNamespace string) []configv1.ObjectReference {
+	return []configv1.ObjectReference{
+		{Group: samplesv1.GroupName, Resource: "configs", Name: samplesv1.ConfigName},
+		{Group: "", Resource: "namespaces", Name: operatorNamespace},
+		{Group: "template.openshift.io", Resource: "templates", Namespace: samplesv1.SamplesNamespace},
+		{Group: "image.openshift.io", Resource: "imagestreams", Namespace: samplesv1.SamplesNamespace},
+	}
+}
