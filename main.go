@@ -196,6 +196,15 @@ func run(opts *options) error {
 		return fmt.Errorf("setting up the import controller: %w", err)
 	}
 
+	if err := (&controllers.ClusterOperatorReconciler{
+		Client:            mgr.GetClient(),
+		Version:           opts.releaseVersion,
+		OperatorNamespace: opts.operatorNamespace,
+		Clock:             clock.RealClock{},
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the clusteroperator controller: %w", err)
+	}
+
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

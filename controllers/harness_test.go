@@ -139,6 +139,8 @@ type operatorOptions struct {
 	keepCluster bool
 	// retryInterval, when set, also runs the import controller with it.
 	retryInterval time.Duration
+	// clusterOperator also runs the ClusterOperator controller.
+	clusterOperator bool
 }
 
 // startOperator runs the config controller (and, if asked, the bootstrap controller)
@@ -175,6 +177,12 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 				RetryInterval: opts.retryInterval, Clock: clock.RealClock{}, Retries: o.retries,
 			}
 			if err := ir.setup(mgr, countedImports{r: ir, n: &o.importPasses}); err != nil {
+				return err
+			}
+		}
+		if opts.clusterOperator {
+			co := &ClusterOperatorReconciler{Client: mgr.GetClient(), Version: opts.version, OperatorNamespace: samplesv1.OperatorNamespace, Clock: clock.RealClock{}}
+			if err := co.SetupWithManager(mgr); err != nil {
 				return err
 			}
 		}
