@@ -12,7 +12,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,6 +30,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
@@ -53,6 +56,10 @@ func CacheOptions(operatorNamespace string) cache.Options {
 		newSample(ImageStreamGVK): {Namespaces: only},
 		newSample(TemplateGVK):    {Namespaces: only},
 		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
+		// The pull secret, and no other secret.
+		&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
+			FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),
+		}}},
 	}}
 }
 
@@ -81,6 +88,7 @@ type ConfigReconciler struct {
 // +kubebuilder:rbac:groups=template.openshift.io,namespace=openshift,resources=templates,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=config.openshift.io,resources=images,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",namespace=openshift-config,resources=secrets,verbs=get;list;watch
 
 // Reconcile brings the samples to the state the Config asks for and reports it in the
 // Config's status, written once at the end and only when it changed.
@@ -116,6 +124,15 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if err := r.setImportErrors(ctx, cfg); err != nil {
 		return ctrl.Result{}, err
 	}
+	credsMissing, err := r.credentialsMissing(ctx, cfg.Spec.SamplesRegistry)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if credsMissing != "" {
+		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionFalse, "MissingCredentials", credsMissing)
+	} else {
+		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionTrue, "", "")
+	}
 	switch plan.State {
 	case samplesv1.Removed:
 		return ctrl.Result{}, r.reconcileRemoved(ctx, cfg, orig)
@@ -135,7 +152,31 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		return ctrl.Result{}, nil
 	}
 	r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", plan.Note)
-	return r.reconcileManaged(ctx, cfg, plan)
+	return r.reconcileManaged(ctx, cfg, plan, credsMissing != "")
+}
+
+// credentialsMissing says why samples from registry.redhat.io cannot be imported, or "".
+// Only the key .dockerconfigjson of openshift-config/pull-secret is read; nothing is copied.
+func (r *ConfigReconciler) credentialsMissing(ctx context.Context, samplesRegistry string) (string, error) {
+	if !credentials.Gated(samplesRegistry) {
+		return "", nil
+	}
+	const todo = "; add credentials for registry.redhat.io to the cluster pull secret, or set samplesRegistry to a mirror. Until then image streams from registry.redhat.io are not created or updated"
+	secret := &corev1.Secret{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, secret)
+	if apierrors.IsNotFound(err) {
+		return "secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " does not exist" + todo, nil
+	} else if err != nil {
+		return "", err
+	}
+	ok, err := credentials.HasTBR(secret.Data[credentials.SecretKey])
+	if err != nil {
+		return err.Error() + todo, nil
+	}
+	if !ok {
+		return "key " + credentials.SecretKey + " of secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " has no credentials for registry.redhat.io" + todo, nil
+	}
+	return "", nil
 }
 
 // registryForbidden says why the cluster image configuration forbids importing from a
@@ -225,6 +266,9 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		Watches(newSample(TemplateGVK), toConfig, inSamplesNamespace).
 		Watches(&corev1.ConfigMap{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetNamespace() == r.OperatorNamespace && (o.GetName() == MirrorConfigMap || o.GetLabels()[ImportErrorLabel] == "true")
+		}))).
+		Watches(&corev1.Secret{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetNamespace() == credentials.SecretNamespace && o.GetName() == credentials.SecretName
 		}))).
 		Watches(&configv1.Image{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetName() == clusterKey.Name

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
@@ -23,7 +24,9 @@ const retryPersistent = time.Minute
 
 // reconcileManaged creates or updates every sample of the Config's architecture that is
 // not skipped, and marks skipped ones.
-func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan) (ctrl.Result, error) {
+// gateTBR holds back image streams from registry.redhat.io while the pull secret has no
+// credentials for it.
+func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, gateTBR bool) (ctrl.Result, error) {
 	inv, err := r.Content.Inventory()
 	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "cannot load the samples content; nothing in the cluster is changed")
@@ -40,6 +43,9 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	pending := false
 	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) error {
 		for _, name := range names {
+			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
+				continue
+			}
 			p, err := r.syncSample(ctx, gvk, objs[name], state.Skipped(skips, name), cfg.Spec.SamplesRegistry)
 			if err != nil {
 				return err

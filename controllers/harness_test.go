@@ -151,6 +151,7 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 		cleanCluster(t)
 		t.Cleanup(func() { cleanCluster(t) })
 	}
+	setPullSecret(t, true)
 	if opts.content == nil {
 		opts.content = testContent()
 	}
@@ -362,3 +363,22 @@ func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReco
 }
 
 func testSource() *content.Source { return &content.Source{FS: testContent()} }
+
+// setPullSecret makes openshift-config/pull-secret exist with credentials for
+// registry.redhat.io (exists) or not exist at all.
+func setPullSecret(t *testing.T, exists bool) {
+	t.Helper()
+	ctx := context.Background()
+	s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"dXNlcjpwYXNz"}}}`)}}
+	s.Namespace, s.Name = "openshift-config", "pull-secret"
+	if !exists {
+		if err := env.Client.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := env.Client.Create(ctx, s); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
