@@ -219,8 +219,11 @@ func run(opts *options) error {
 		}
 		return cfg, err
 	}
-	if err := operatormetrics.Register(ctrlmetrics.Registry, getConfig,
-		controllers.ImportMetrics(mgr.GetClient(), src, opts.operatorNamespace)); err != nil {
+	if err := operatormetrics.Register(ctrlmetrics.Registry, operatormetrics.Sources{
+		Config:        getConfig,
+		Streams:       controllers.ImportMetrics(mgr.GetClient(), src, opts.operatorNamespace),
+		TBRCredential: controllers.TBRCredential(mgr.GetClient()),
+	}); err != nil {
 		return err
 	}
 

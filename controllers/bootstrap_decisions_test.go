@@ -113,14 +113,14 @@ func TestBootstrapForbiddingImageConfigStartsRemoved(t *testing.T) {
 func tbrMetric(t *testing.T) float64 {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	err := metrics.Register(reg, func(ctx context.Context) (*samplesv1.Config, error) {
+	err := metrics.Register(reg, metrics.Sources{Config: func(ctx context.Context) (*samplesv1.Config, error) {
 		cfg := &samplesv1.Config{}
 		err := env.Client.Get(ctx, clusterConfigKey, cfg)
 		if apierrors.IsNotFound(err) {
 			return nil, nil
 		}
 		return cfg, err
-	}, nil)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

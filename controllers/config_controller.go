@@ -275,3 +275,19 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		}))).
 		Complete(rec)
 }
+
+// TBRCredential tells the metrics whether the pull secret holds registry.redhat.io
+// credentials (false when it is missing or unparsable).
+func TBRCredential(c client.Reader) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		secret := &corev1.Secret{}
+		err := c.Get(ctx, types.NamespacedName{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, secret)
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		ok, _ := credentials.HasTBR(secret.Data[credentials.SecretKey])
+		return ok, nil
+	}
+}

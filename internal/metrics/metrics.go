@@ -6,10 +6,13 @@ import (
 	"context"
 	"time"
 
+	configv1 "github.com/openshift/api/config/v1"
 	"github.com/prometheus/client_golang/prometheus"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/status"
 )
 
 // ConfigGetter returns the Config "cluster", or nil when there is none.
@@ -19,23 +22,36 @@ type ConfigGetter func(ctx context.Context) (*samplesv1.Config, error)
 // have failing imports.
 type StreamsGetter func(ctx context.Context) (streams []string, failing map[string]bool, err error)
 
-// Collector computes the metrics from the cluster's state.
-type Collector struct {
-	get             ConfigGetter
-	streams         StreamsGetter
-	tbrInaccessible *prometheus.Desc
-	failedImport    *prometheus.Desc
+// Sources are where the collector reads the cluster's state at scrape time.
+type Sources struct {
+	Config ConfigGetter
+	// Streams may be nil.
+	Streams StreamsGetter
+	// TBRCredential tells whether openshift-config/pull-secret holds credentials for
+	// registry.redhat.io (false when it is missing or unparsable); nil skips the metric.
+	TBRCredential func(ctx context.Context) (bool, error)
 }
 
-// Register adds the operator's collector to reg. streams may be nil.
-func Register(reg prometheus.Registerer, get ConfigGetter, streams StreamsGetter) error {
+// Collector computes the metrics from the cluster's state.
+type Collector struct {
+	src                                                                   Sources
+	tbrInaccessible, failedImport, degraded, invalidConfig, invalidSecret *prometheus.Desc
+}
+
+// Register adds the operator's collector to reg.
+func Register(reg prometheus.Registerer, src Sources) error {
 	return reg.Register(&Collector{
-		get:     get,
-		streams: streams,
+		src: src,
 		tbrInaccessible: prometheus.NewDesc("openshift_samples_tbr_inaccessible_info",
-			"1 while the samples are Removed because the terms-based registry (registry.redhat.io) was unreachable when the operator bootstrapped", nil, nil),
+			"1 while the samples are Removed because the terms-based registry (registry.redhat.io) was unreachable when the operator bootstrapped; 0 otherwise", nil, nil),
 		failedImport: prometheus.NewDesc("openshift_samples_failed_imagestream_import_info",
-			"1 while the image stream has tags whose import fails", []string{"name"}, nil),
+			"1 while the image stream has tags whose import fails; 0 otherwise", []string{"name"}, nil),
+		degraded: prometheus.NewDesc("openshift_samples_degraded_info",
+			"1 while the openshift-samples ClusterOperator is Degraded; 0 otherwise", nil, nil),
+		invalidConfig: prometheus.NewDesc("openshift_samples_invalidconfig_info",
+			"1 while the samples Config is not valid (ConfigurationValid is not True); 0 otherwise", nil, nil),
+		invalidSecret: prometheus.NewDesc("openshift_samples_invalidsecret_info",
+			"1 while import credentials are missing: reason missing_secret when ImportCredentialsExist is not True, reason missing_tbr_credential when openshift-config/pull-secret has no registry.redhat.io credentials (0 when samplesRegistry is set); 0 otherwise", []string{"reason"}, nil),
 	})
 }
 
@@ -43,28 +59,52 @@ func Register(reg prometheus.Registerer, get ConfigGetter, streams StreamsGetter
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.tbrInaccessible
 	ch <- c.failedImport
+	ch <- c.degraded
+	ch <- c.invalidConfig
+	ch <- c.invalidSecret
 }
 
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cfg, err := c.get(ctx)
+	gauge := func(d *prometheus.Desc, v bool, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, boolValue(v), labels...)
+	}
+	cfg, err := c.src.Config(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.tbrInaccessible, err)
+		for _, d := range []*prometheus.Desc{c.tbrInaccessible, c.degraded, c.invalidConfig, c.invalidSecret} {
+			ch <- prometheus.NewInvalidMetric(d, err)
+		}
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(c.tbrInaccessible, prometheus.GaugeValue, boolValue(bootstrap.TBRInaccessible(cfg)))
-	if c.streams == nil {
+	gauge(c.tbrInaccessible, bootstrap.TBRInaccessible(cfg))
+	degraded := false
+	if cfg != nil {
+		conds, _ := status.Compute(status.Inputs{Config: cfg})
+		degraded = conds[2].Status == configv1.ConditionTrue
+	}
+	gauge(c.degraded, degraded)
+	gauge(c.invalidConfig, cfg != nil && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ConfigurationValid))
+	gauge(c.invalidSecret, cfg != nil && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ImportCredentialsExist), "missing_secret")
+	if c.src.TBRCredential != nil {
+		has, err := c.src.TBRCredential(ctx)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(c.invalidSecret, err)
+		} else {
+			gauge(c.invalidSecret, !has && (cfg == nil || cfg.Spec.SamplesRegistry == ""), "missing_tbr_credential")
+		}
+	}
+	if c.src.Streams == nil {
 		return
 	}
-	streams, failing, err := c.streams(ctx)
+	streams, failing, err := c.src.Streams(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.failedImport, err)
 		return
 	}
 	for _, s := range streams {
-		ch <- prometheus.MustNewConstMetric(c.failedImport, prometheus.GaugeValue, boolValue(failing[s]), s)
+		gauge(c.failedImport, failing[s], s)
 	}
 }
 

@@ -2,25 +2,29 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
 )
 
 func TestTBRInaccessible(t *testing.T) {
 	var cfg *samplesv1.Config
 	reg := prometheus.NewPedanticRegistry()
-	if err := Register(reg, func(context.Context) (*samplesv1.Config, error) { return cfg, nil }, nil); err != nil {
+	if err := Register(reg, Sources{Config: func(context.Context) (*samplesv1.Config, error) { return cfg, nil }}); err != nil {
 		t.Fatal(err)
 	}
 	expect := func(v string) {
 		t.Helper()
-		want := "# HELP openshift_samples_tbr_inaccessible_info 1 while the samples are Removed because the terms-based registry (registry.redhat.io) was unreachable when the operator bootstrapped\n# TYPE openshift_samples_tbr_inaccessible_info gauge\nopenshift_samples_tbr_inaccessible_info " + v + "\n"
+		want := "# HELP openshift_samples_tbr_inaccessible_info 1 while the samples are Removed because the terms-based registry (registry.redhat.io) was unreachable when the operator bootstrapped; 0 otherwise\n# TYPE openshift_samples_tbr_inaccessible_info gauge\nopenshift_samples_tbr_inaccessible_info " + v + "\n"
 		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "openshift_samples_tbr_inaccessible_info"); err != nil {
 			t.Error(err)
 		}
@@ -37,19 +41,68 @@ func TestTBRInaccessible(t *testing.T) {
 func TestFailedImports(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	failing := map[string]bool{"ruby": true}
-	err := Register(reg, func(context.Context) (*samplesv1.Config, error) { return nil, nil },
-		func(context.Context) ([]string, map[string]bool, error) {
+	err := Register(reg, Sources{
+		Config: func(context.Context) (*samplesv1.Config, error) { return nil, nil },
+		Streams: func(context.Context) ([]string, map[string]bool, error) {
 			return []string{"python", "ruby"}, failing, nil
-		})
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `# HELP openshift_samples_failed_imagestream_import_info 1 while the image stream has tags whose import fails
+	want := `# HELP openshift_samples_failed_imagestream_import_info 1 while the image stream has tags whose import fails; 0 otherwise
 # TYPE openshift_samples_failed_imagestream_import_info gauge
 openshift_samples_failed_imagestream_import_info{name="python"} 0
 openshift_samples_failed_imagestream_import_info{name="ruby"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "openshift_samples_failed_imagestream_import_info"); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestConfigHealthMetrics(t *testing.T) {
+	now := metav1.Now()
+	cfg := &samplesv1.Config{}
+	cfg.Status.Conditions = conditions.EnsureAll(nil, now)
+	hasTBR := true
+	reg := prometheus.NewPedanticRegistry()
+	err := Register(reg, Sources{
+		Config:        func(context.Context) (*samplesv1.Config, error) { return cfg, nil },
+		TBRCredential: func(context.Context) (bool, error) { return hasTBR, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := func() string {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				name := strings.TrimPrefix(mf.GetName(), "openshift_samples_")
+				for _, l := range m.GetLabel() {
+					name += "{" + l.GetValue() + "}"
+				}
+				out = append(out, fmt.Sprintf("%s=%v", name, m.GetGauge().GetValue()))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	healthy := "degraded_info=0 invalidconfig_info=0 invalidsecret_info{missing_secret}=0 invalidsecret_info{missing_tbr_credential}=0 tbr_inaccessible_info=0"
+	if got := values(); got != healthy {
+		t.Errorf("healthy: %s", got)
+	}
+	cfg.Status.Conditions = conditions.Set(cfg.Status.Conditions, samplesv1.ConfigurationValid, corev1.ConditionFalse, "", "bad", now)
+	cfg.Status.Conditions = conditions.Set(cfg.Status.Conditions, samplesv1.ImportCredentialsExist, corev1.ConditionFalse, "", "no", now)
+	hasTBR = false
+	if got := values(); got != "degraded_info=1 invalidconfig_info=1 invalidsecret_info{missing_secret}=1 invalidsecret_info{missing_tbr_credential}=1 tbr_inaccessible_info=0" {
+		t.Errorf("broken: %s", got)
+	}
+	cfg.Spec.SamplesRegistry = "mirror.example.com"
+	if got := values(); !strings.Contains(got, "missing_tbr_credential}=0") {
+		t.Errorf("with a mirror: %s", got)
 	}
 }
