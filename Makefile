@@ -44,9 +44,14 @@ lint: ## gofmt and go vet.
 
 # Packages share one control plane each; -p 1 keeps two of them from starting at once
 # on a 2-core machine.
+.PHONY: promtool
+promtool: ## Build (once) promtool for the alerting rule tests.
+	@hack/promtool.sh >/dev/null
+
 .PHONY: test
-test: envtest lint ## Run unit and integration tests (envtest), vet, and the generated-files check.
-	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go test -race -p 1 -count=1 -timeout 30m $(TESTFLAGS) ./...
+test: envtest promtool lint ## Run unit and integration tests (envtest), alert rule tests, vet, and the generated-files check.
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" PROMTOOL="$$(hack/promtool.sh)" \
+		go test -race -p 1 -count=1 -timeout 30m $(TESTFLAGS) ./...
 
 .PHONY: run
 run: envtest build ## Run the operator against a local control plane until Ctrl-C.

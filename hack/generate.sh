@@ -25,3 +25,20 @@ cp "$crd_out/samples.operator.openshift.io_configs.yaml" "$manifests_out/0000_50
 
 # The embedded samples content, from the catalogue in hack/gencontent.
 go run ./hack/gencontent "${out:+$out/}internal/content/assets"
+
+# The PrometheusRule wraps the rules that promtool tests (config/prometheus/rules.yaml).
+rule_out="${out:+$out/}config/prometheus/prometheus_rule.yaml"
+mkdir -p "$(dirname "$rule_out")"
+{
+  echo "# Generated from rules.yaml by hack/generate.sh; edit that file."
+  echo "apiVersion: monitoring.coreos.com/v1"
+  echo "kind: PrometheusRule"
+  echo "metadata:"
+  echo "  name: samples-operator-alerts"
+  echo "  namespace: openshift-cluster-samples-operator"
+  echo "spec:"
+  grep -v '^#' config/prometheus/rules.yaml | sed 's/^/  /'
+} > "$rule_out"
+cp config/prometheus/service.yaml "$manifests_out/0000_50_cluster-samples-operator_05-metrics-service.yaml"
+cp config/prometheus/servicemonitor.yaml "$manifests_out/0000_90_cluster-samples-operator_01-servicemonitor.yaml"
+cp "$rule_out" "$manifests_out/0000_90_cluster-samples-operator_02-prometheusrule.yaml"
