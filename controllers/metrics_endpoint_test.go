@@ -1,0 +1,133 @@
+package controllers
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/openshift/cluster-samples-operator/internal/metrics"
+)
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// serviceAccountToken makes a service account allowed to GET /metrics and returns a token.
+func serviceAccountToken(t *testing.T, allowed bool) string {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("scraper-%v-%d", allowed, time.Now().UnixNano())
+	sa := &corev1.ServiceAccount{}
+	sa.Namespace, sa.Name = "openshift-cluster-samples-operator", name
+	if err := env.Client.Create(ctx, sa); err != nil {
+		t.Fatal(err)
+	}
+	if allowed {
+		role := &rbacv1.ClusterRole{Rules: []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}}
+		role.Name = name
+		binding := &rbacv1.ClusterRoleBinding{
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: name},
+			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: sa.Namespace, Name: name}},
+		}
+		binding.Name = name
+		if err := env.Client.Create(ctx, role); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Client.Create(ctx, binding); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := kubernetes.NewForConfigOrDie(env.Config)
+	tok, err := cs.CoreV1().ServiceAccounts(sa.Namespace).CreateToken(ctx, name,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Status.Token
+}
+
+func scrape(t *testing.T, addr, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/metrics", nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	//nolint:gosec // the test server's certificate is self-signed
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestMetricsEndpointIsAuthenticated(t *testing.T) {
+	addr := freePort(t)
+	reg := ctrlmetrics.Registry
+	col := metrics.NewRetryCounter()
+	if err := reg.Register(col); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Unregister(col) })
+	col.WithLabelValues("ruby").Inc()
+
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+		Metrics: metricsserver.Options{
+			BindAddress: addr, SecureServing: true,
+			FilterProvider: filters.WithAuthenticationAndAuthorization,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	good := serviceAccountToken(t, true)
+	var code int
+	var body string
+	eventually(t, "an authorized scrape", func() (bool, string) {
+		code, body = scrape(t, addr, good)
+		return code == http.StatusOK, fmt.Sprint(code, " ", body)
+	})
+	if !strings.Contains(body, `openshift_samples_retry_imagestream_import_total{imagestreamname="ruby"} 1`) {
+		t.Errorf("scrape lacks the operator's metrics:\n%s", body)
+	}
+	if code, _ := scrape(t, addr, ""); code != http.StatusUnauthorized {
+		t.Errorf("scrape without a token: %d, want 401", code)
+	}
+	if code, _ := scrape(t, addr, serviceAccountToken(t, false)); code != http.StatusForbidden {
+		t.Errorf("scrape with an unauthorized token: %d, want 403", code)
+	}
+}
