@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -11,10 +10,7 @@ import (
 	"time"
 
 	"github.com/operator-framework/operator-lib/proxy"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -25,7 +21,6 @@ import (
 	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
-	operatormetrics "github.com/openshift/cluster-samples-operator/internal/metrics"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -151,79 +146,29 @@ func run(opts *options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
-	httpsProxy, noProxy := proxyFromEnv()
-	boot := &controllers.BootstrapReconciler{
-		Client:        mgr.GetClient(),
-		GOARCH:        runtime.GOARCH,
-		ProbeAddress:  opts.registryProbeAddress,
-		ProbeTimeout:  opts.registryProbeTimeout,
-		ProbeInterval: 20 * time.Second,
-		DialTimeout:   15 * time.Second,
-		EnvHTTPSProxy: httpsProxy,
-		EnvNoProxy:    noProxy,
-		RouteIPv6Only: routeIPv6Only,
-	}
-	if err := boot.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the bootstrap controller: %w", err)
-	}
-
 	src := &content.Source{FS: content.Embedded()}
 	if opts.assetsDir != "" {
 		src.FS = os.DirFS(opts.assetsDir)
 	}
-	if err := (&controllers.ConfigReconciler{
-		Client:            mgr.GetClient(),
-		Content:           src,
-		Version:           opts.releaseVersion,
-		OperatorNamespace: opts.operatorNamespace,
-		Clock:             clock.RealClock{},
-		Recorder:          mgr.GetEventRecorderFor("cluster-samples-operator"),
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the config controller: %w", err)
-	}
-	retries := operatormetrics.NewRetryCounter()
-	if err := ctrlmetrics.Registry.Register(retries); err != nil {
-		return err
-	}
-	if err := (&controllers.ImportReconciler{
-		Client:            mgr.GetClient(),
-		Content:           src,
-		OperatorNamespace: opts.operatorNamespace,
-		RetryInterval:     opts.importRetryInterval,
-		Clock:             clock.RealClock{},
-		Retries:           retries,
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the import controller: %w", err)
-	}
-
-	if err := (&controllers.ClusterOperatorReconciler{
-		Client:            mgr.GetClient(),
-		Version:           opts.releaseVersion,
-		OperatorNamespace: opts.operatorNamespace,
-		Clock:             clock.RealClock{},
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the clusteroperator controller: %w", err)
-	}
-
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return err
-	}
-	if err := mgr.AddReadyzCheck("bootstrap", boot.ReadyCheck); err != nil {
-		return err
-	}
-	getConfig := func(ctx context.Context) (*samplesv1.Config, error) {
-		cfg := &samplesv1.Config{}
-		err := mgr.GetClient().Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		return cfg, err
-	}
-	if err := operatormetrics.Register(ctrlmetrics.Registry, operatormetrics.Sources{
-		Config:        getConfig,
-		Streams:       controllers.ImportMetrics(mgr.GetClient(), src, opts.operatorNamespace),
-		TBRCredential: controllers.TBRCredential(mgr.GetClient()),
+	httpsProxy, noProxy := proxyFromEnv()
+	if err := controllers.Setup(mgr, controllers.Options{
+		Version:             opts.releaseVersion,
+		OperatorNamespace:   opts.operatorNamespace,
+		GOARCH:              runtime.GOARCH,
+		Content:             src,
+		ProbeAddress:        opts.registryProbeAddress,
+		ProbeTimeout:        opts.registryProbeTimeout,
+		ProbeInterval:       20 * time.Second,
+		DialTimeout:         15 * time.Second,
+		EnvHTTPSProxy:       httpsProxy,
+		EnvNoProxy:          noProxy,
+		RouteIPv6Only:       routeIPv6Only,
+		ImportRetryInterval: opts.importRetryInterval,
+		Registerer:          ctrlmetrics.Registry,
 	}); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
 

@@ -1,0 +1,232 @@
+// Package rbac runs the operator as its service account with only the generated RBAC
+// (config/rbac) and shows that it works and that it can do nothing else.
+package rbac
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
+
+const serviceAccount = "system:serviceaccount:openshift-cluster-samples-operator:cluster-samples-operator"
+
+// applyRBAC creates every object of config/rbac as the admin.
+func applyRBAC(t *testing.T) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "config", "rbac", "*.yaml"))
+	if len(files) < 3 {
+		t.Fatalf("config/rbac has %d files", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+		for {
+			u := &unstructured.Unstructured{}
+			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if len(u.Object) == 0 || u.GetKind() == "Kustomization" {
+				continue
+			}
+			if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
+				t.Fatalf("%s: %s %s: %v", f, u.GetKind(), u.GetName(), err)
+			}
+		}
+	}
+}
+
+func asServiceAccount(t *testing.T) *rest.Config {
+	t.Helper()
+	applyRBAC(t)
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: serviceAccount, Groups: []string{
+		"system:serviceaccounts", "system:serviceaccounts:openshift-cluster-samples-operator", "system:authenticated",
+	}}
+	return cfg
+}
+
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	testenv.Eventually(t, what, cond)
+}
+
+func getConfig(t *testing.T) *samplesv1.Config {
+	t.Helper()
+	cfg := &samplesv1.Config{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Name: "cluster"}, cfg); err != nil {
+		return nil
+	}
+	return cfg
+}
+
+func editConfig(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
+	t.Helper()
+	for range 20 {
+		cfg := getConfig(t)
+		edit(&cfg.Spec)
+		err := env.Client.Update(context.Background(), cfg)
+		if err == nil {
+			return
+		}
+		if !apierrors.IsConflict(err) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("conflicts")
+}
+
+func managedStreams(t *testing.T, value string) int {
+	t.Helper()
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(controllers.ImageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
+	if err := env.Client.List(context.Background(), list, client.InNamespace("openshift"), client.MatchingLabels{samplesv1.SamplesManagedLabel: value}); err != nil {
+		t.Fatal(err)
+	}
+	return len(list.Items)
+}
+
+func TestOperatorRunsWithGeneratedRBAC(t *testing.T) {
+	ctx := context.Background()
+	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"eDp5"}}}`)}}
+	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
+	if err := env.Client.Create(ctx, pull); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := ctrl.NewManager(asServiceAccount(t), ctrl.Options{
+		Scheme:                  env.Scheme,
+		Cache:                   controllers.CacheOptions(samplesv1.OperatorNamespace),
+		Client:                  controllers.ClientOptions(),
+		Metrics:                 metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress:  "0",
+		LeaderElection:          true,
+		LeaderElectionID:        "cluster-samples-operator-lock",
+		LeaderElectionNamespace: samplesv1.OperatorNamespace,
+		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = controllers.Setup(mgr, controllers.Options{
+		Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
+		Content: &content.Source{FS: content.Embedded()}, ImportRetryInterval: 15 * time.Minute,
+		Registerer: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(runCtx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
+
+	installed := func(what string) *samplesv1.Config {
+		t.Helper()
+		var cfg *samplesv1.Config
+		eventually(t, what, func() (bool, string) {
+			cfg = getConfig(t)
+			return cfg != nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) && cfg.Status.ManagementState == samplesv1.Managed, fmt.Sprintf("%+v", cfg)
+		})
+		return cfg
+	}
+	// Fresh install: the operator creates the Config and installs the samples.
+	first := installed("fresh install")
+	if n := managedStreams(t, "true"); n < 14 {
+		t.Errorf("%d managed image streams", n)
+	}
+	eventually(t, "ClusterOperator published", func() (bool, string) {
+		co := &unstructured.Unstructured{}
+		co.SetAPIVersion("config.openshift.io/v1")
+		co.SetKind("ClusterOperator")
+		err := env.Client.Get(ctx, client.ObjectKey{Name: "openshift-samples"}, co)
+		conds, _, _ := unstructured.NestedSlice(co.Object, "status", "conditions")
+		return err == nil && len(conds) == 3, fmt.Sprint(err)
+	})
+
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.SkippedImagestreams = []string{"ruby"} })
+	eventually(t, "ruby skipped", func() (bool, string) { return managedStreams(t, "false") == 1, "" })
+
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
+	eventually(t, "removed", func() (bool, string) {
+		cfg := getConfig(t)
+		return cfg.Status.ManagementState == samplesv1.Removed && managedStreams(t, "true") == 0, ""
+	})
+
+	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
+	installed("managed again")
+
+	if err := env.Client.Delete(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a new default Config after deletion", func() (bool, string) {
+		cfg := getConfig(t)
+		return cfg != nil && cfg.UID != first.UID && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist), ""
+	})
+}
+
+func TestRBACIsNotBroad(t *testing.T) {
+	sa, err := client.New(asServiceAccount(t), client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cm := &corev1.ConfigMap{}
+	cm.Namespace, cm.Name = "default", "x"
+	for what, err := range map[string]error{
+		"list secrets cluster-wide":           sa.List(ctx, &corev1.SecretList{}),
+		"list secrets in kube-system":         sa.List(ctx, &corev1.SecretList{}, client.InNamespace("kube-system")),
+		"create a ConfigMap in default":       sa.Create(ctx, cm),
+		"list ConfigMaps in openshift-config": sa.List(ctx, &corev1.ConfigMapList{}, client.InNamespace("openshift-config")),
+		"delete a namespace":                  sa.Delete(ctx, &corev1.Namespace{ObjectMeta: metaName("openshift")}),
+		"list pods":                           sa.List(ctx, &corev1.PodList{}),
+	} {
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("%s: %v, want Forbidden", what, err)
+		}
+	}
+	// And what it needs is allowed.
+	if err := sa.List(ctx, &corev1.ConfigMapList{}, client.InNamespace(samplesv1.OperatorNamespace)); err != nil {
+		t.Errorf("list its own ConfigMaps: %v", err)
+	}
+}
+
+func metaName(n string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: n} }
