@@ -129,7 +129,13 @@ func tbrMetric(t *testing.T) float64 {
 		t.Fatalf("gather: %d series, %v", n, err)
 	}
 	mfs, _ := reg.Gather()
-	return mfs[0].GetMetric()[0].GetGauge().GetValue()
+	for _, mf := range mfs {
+		if mf.GetName() == "openshift_samples_tbr_inaccessible_info" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no openshift_samples_tbr_inaccessible_info")
+	return 0
 }
 
 func TestBootstrapUnreachableRegistryStartsRemoved(t *testing.T) {
