@@ -1,0 +1,176 @@
+// Package ha runs two operator instances with leader election against one API server.
+package ha
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { testenv.Main(m, &env) }
+
+const lease = 4 * time.Second
+
+type instance struct {
+	writes atomic.Int64
+	stop   func()
+}
+
+func start(t *testing.T) *instance {
+	t.Helper()
+	in := &instance{}
+	count := func() { in.writes.Add(1) }
+	funcs := interceptor.Funcs{
+		Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
+			count()
+			return c.Create(ctx, o, opts...)
+		},
+		Update: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.UpdateOption) error {
+			count()
+			return c.Update(ctx, o, opts...)
+		},
+		Patch: func(ctx context.Context, c client.WithWatch, o client.Object, p client.Patch, opts ...client.PatchOption) error {
+			count()
+			return c.Patch(ctx, o, p, opts...)
+		},
+		Delete: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.DeleteOption) error {
+			count()
+			return c.Delete(ctx, o, opts...)
+		},
+	}
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                        env.Scheme,
+		Cache:                         controllers.CacheOptions(samplesv1.OperatorNamespace),
+		Client:                        controllers.ClientOptions(),
+		Metrics:                       metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress:        "0",
+		LeaderElection:                true,
+		LeaderElectionID:              "cluster-samples-operator-lock",
+		LeaderElectionNamespace:       samplesv1.OperatorNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 ptr.To(lease),
+		RenewDeadline:                 ptr.To(3 * time.Second),
+		RetryPeriod:                   ptr.To(500 * time.Millisecond),
+		Controller:                    config.Controller{SkipNameValidation: ptr.To(true)},
+		NewClient: func(cfg *rest.Config, o client.Options) (client.Client, error) {
+			c, err := client.NewWithWatch(cfg, o)
+			if err != nil {
+				return nil, err
+			}
+			return interceptor.NewClient(c, funcs), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = controllers.Setup(mgr, controllers.Options{
+		Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
+		Content: &content.Source{FS: content.Embedded()}, ImportRetryInterval: 15 * time.Minute,
+		Registerer: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	stopped := false
+	in.stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("manager: %v", err)
+			}
+		}
+	}
+	t.Cleanup(in.stop)
+	return in
+}
+
+func stream(t *testing.T, name string) (*unstructured.Unstructured, bool) {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(controllers.ImageStreamGVK)
+	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "openshift", Name: name}, u)
+	if apierrors.IsNotFound(err) {
+		return nil, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, true
+}
+
+func TestOnlyTheLeaderWritesAndHandsOver(t *testing.T) {
+	ctx := context.Background()
+	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"eDp5"}}}`)}}
+	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
+	if err := env.Client.Create(ctx, pull); err != nil {
+		t.Fatal(err)
+	}
+	a := start(t)
+	testenv.Eventually(t, "the first instance installs the samples", func() (bool, string) {
+		cfg := &samplesv1.Config{}
+		err := env.Client.Get(ctx, client.ObjectKey{Name: "cluster"}, cfg)
+		return err == nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist), fmt.Sprint(err)
+	})
+	b := start(t)
+	// A change the leader must repair: only the leader acts on it.
+	ruby, _ := stream(t, "ruby")
+	if err := env.Client.Delete(ctx, ruby); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "ruby recreated by the leader", func() (bool, string) {
+		u, ok := stream(t, "ruby")
+		return ok && u.GetUID() != ruby.GetUID(), ""
+	})
+	if n := b.writes.Load(); n != 0 {
+		t.Errorf("the standby instance wrote %d times", n)
+	}
+	if a.writes.Load() == 0 {
+		t.Error("the leader wrote nothing")
+	}
+
+	// The leader stops: the standby takes over within the lease duration and keeps the
+	// samples correct.
+	a.stop()
+	stoppedAt := time.Now()
+	python, _ := stream(t, "python")
+	if err := env.Client.Delete(ctx, python); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "python recreated by the new leader", func() (bool, string) {
+		u, ok := stream(t, "python")
+		return ok && u.GetUID() != python.GetUID(), ""
+	})
+	if took := time.Since(stoppedAt); took > lease+2*time.Second {
+		t.Errorf("handover took %s, more than the %s lease", took, lease)
+	}
+	if b.writes.Load() == 0 {
+		t.Error("the new leader wrote nothing")
+	}
+}
