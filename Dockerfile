@@ -1,9 +1,11 @@
 FROM golang:1.26 AS builder
+ARG VERSION=0.0.0-dev
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -o /out/cluster-samples-operator .
+# The same command as `make build`.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-X main.buildVersion=${VERSION}" -o /out/cluster-samples-operator .
 
 FROM registry.access.redhat.com/ubi9/ubi-minimal:latest
 LABEL io.k8s.display-name="Cluster Samples Operator" \

@@ -22,7 +22,7 @@ all: build
 
 .PHONY: build
 build: ## Build the operator binary into bin/.
-	go build -o bin/cluster-samples-operator .
+	CGO_ENABLED=0 go build -trimpath -ldflags "-X main.buildVersion=$(VERSION)" -o bin/cluster-samples-operator .
 
 .PHONY: envtest
 envtest: ## Build (once) the kube-apiserver, etcd and kubectl that tests run against.
@@ -31,6 +31,9 @@ envtest: ## Build (once) the kube-apiserver, etcd and kubectl that tests run aga
 .PHONY: generate
 generate: ## Regenerate deepcopy, the CRD and RBAC from the Go sources.
 	hack/generate.sh
+
+.PHONY: manifests bundle
+manifests bundle: generate ## Render manifests/ and bundle/ (same as generate).
 
 .PHONY: fmt
 fmt:

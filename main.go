@@ -24,6 +24,10 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
+// buildVersion is stamped by `make build` (-ldflags -X main.buildVersion=...); it is the
+// release version when neither --release-version nor RELEASE_VERSION says otherwise.
+var buildVersion string
+
 // options are the operator's command line; --kubeconfig is registered by controller-runtime.
 type options struct {
 	assetsDir               string
@@ -44,7 +48,11 @@ type options struct {
 func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	o := &options{}
 	fs.StringVar(&o.assetsDir, "assets-dir", "", "Load samples content from this directory (<dir>/<arch>/<group>/{imagestreams,templates}/*.json) instead of the embedded content.")
-	fs.StringVar(&o.releaseVersion, "release-version", os.Getenv("RELEASE_VERSION"), "Release version stamped on samples and reported in status (default: $RELEASE_VERSION).")
+	defaultVersion := os.Getenv("RELEASE_VERSION")
+	if defaultVersion == "" {
+		defaultVersion = buildVersion
+	}
+	fs.StringVar(&o.releaseVersion, "release-version", defaultVersion, "Release version stamped on samples and reported in status (default: $RELEASE_VERSION, else the build's version).")
 	fs.StringVar(&o.operatorNamespace, "operator-namespace", samplesv1.OperatorNamespace, "Namespace of the operator's ConfigMaps.")
 	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", "registry.redhat.io:443", "host:port probed at bootstrap to decide whether the samples registry is reachable; empty skips the probe.")
 	fs.DurationVar(&o.registryProbeTimeout, "registry-probe-timeout", 3*time.Minute, "Bootstrap as Removed when the samples registry is still unreachable after this long.")

@@ -47,3 +47,6 @@ cp config/rbac/role.yaml "$manifests_out/0000_50_cluster-samples-operator_03-rba
 cp config/rbac/role_binding.yaml "$manifests_out/0000_50_cluster-samples-operator_04-rbac-bindings.yaml"
 cp config/manager/manager.yaml "$manifests_out/0000_50_cluster-samples-operator_06-deployment.yaml"
 cp config/clusteroperator.yaml "$manifests_out/0000_50_cluster-samples-operator_07-clusteroperator.yaml"
+
+# The OLM bundle's manifests, from the same sources.
+go run ./hack/genbundle -version "${BUNDLE_VERSION:-0.0.1}" "${out:+$out/}bundle"
