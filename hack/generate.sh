@@ -46,7 +46,17 @@ cp config/rbac/service_account.yaml "$manifests_out/0000_50_cluster-samples-oper
 cp config/rbac/role.yaml "$manifests_out/0000_50_cluster-samples-operator_03-rbac.yaml"
 cp config/rbac/role_binding.yaml "$manifests_out/0000_50_cluster-samples-operator_04-rbac-bindings.yaml"
 cp config/manager/manager.yaml "$manifests_out/0000_50_cluster-samples-operator_06-deployment.yaml"
-cp config/clusteroperator.yaml "$manifests_out/0000_50_cluster-samples-operator_07-clusteroperator.yaml"
+cp config/default/clusteroperator.yaml "$manifests_out/0000_50_cluster-samples-operator_07-clusteroperator.yaml"
 
 # The OLM bundle's manifests, from the same sources.
 go run ./hack/genbundle -version "${BUNDLE_VERSION:-0.0.1}" "${out:+$out/}bundle"
+
+# Test-only CRDs for the monitoring kinds, generated from prometheus-operator's API types
+# (pinned in hack/tools/go.mod), so the manifests test can dry-run them too.
+mon_out="${out:+$out/}test/crds/monitoring"
+mon_tmp="$(mktemp -d)"
+(cd hack/tools && go tool controller-gen crd paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 output:crd:dir="$mon_tmp")
+mkdir -p "$mon_out"
+cp "$mon_tmp"/monitoring.coreos.com_servicemonitors.yaml "$mon_tmp"/monitoring.coreos.com_prometheusrules.yaml "$mon_out/"
+rm -rf "$mon_tmp"
+cp config/default/namespace.yaml "$manifests_out/0000_50_cluster-samples-operator_00-namespace.yaml"

@@ -50,6 +50,8 @@ type Options struct {
 	// ConfigCRD replaces the project's own samples Config CRD (config/crd/bases) with
 	// the CRD file at this path.
 	ConfigCRD string
+	// ExtraCRDs are more CRD files or directories to install.
+	ExtraCRDs []string
 	// APIServerArgs are added to kube-apiserver's command line (for example audit logging).
 	APIServerArgs map[string]string
 }
@@ -112,6 +114,7 @@ func CRDPaths(opts Options) ([]string, error) {
 	} else {
 		paths = append(paths, filepath.Join(root, "config", "crd", "bases"))
 	}
+	paths = append(paths, opts.ExtraCRDs...)
 	api, err := OpenShiftAPIDir()
 	if err != nil {
 		return nil, err
