@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/mirror"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -77,6 +79,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "mirror" {
+		os.Exit(mirror.Run(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+	}
 	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,214 @@
+package mirror
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
+	"github.com/openshift/cluster-samples-operator/internal/scheme"
+)
+
+const usage = `Mirroring guidance for disconnected clusters.
+
+Usage:
+  cluster-samples-operator mirror images  [source flags]
+  cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH] [source flags]
+  cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [--authfile FILE] [--insecure]
+                                          [-o text|json|yaml] [--fail-on-missing] [source flags]
+
+Source flags (default: the content built into this operator, for this machine's architecture):
+  --arch ARCH            x86_64, aarch64 (arm64), ppc64le or s390x
+  --assets-dir DIR       a content tree (<dir>/<arch>/<group>/imagestreams/*.json)
+  --from-cluster         read the imagestreamtag-to-image ConfigMap (and skippedImagestreams) of a cluster
+  --kubeconfig FILE      the cluster for --from-cluster (default $KUBECONFIG)
+
+Examples:
+  # What to mirror, one image per line
+  cluster-samples-operator mirror images --from-cluster > images.txt
+  # Mirror it: the destinations are exactly what the operator will use
+  cluster-samples-operator mirror mapping --to mirror.example.com:5000/samples > mapping.txt
+  oc image mirror -f mapping.txt
+  # What made it, and the Config change to apply
+  cluster-samples-operator mirror check --registry mirror.example.com:5000/samples --authfile ~/.docker/config.json
+`
+
+// Run is `cluster-samples-operator mirror ARGS...`; it returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("mirror "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	arch := fs.String("arch", defaultArch(), "")
+	assets := fs.String("assets-dir", "", "")
+	fromCluster := fs.Bool("from-cluster", false, "")
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "")
+	opNamespace := fs.String("operator-namespace", samplesv1.OperatorNamespace, "")
+	to := fs.String("to", "", "")
+	reg := fs.String("registry", "", "")
+	authfile := fs.String("authfile", "", "")
+	insecure := fs.Bool("insecure", false, "")
+	output := fs.String("o", "text", "")
+	failOnMissing := fs.Bool("fail-on-missing", false, "")
+	concurrency := fs.Int("concurrency", 8, "")
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "cluster-samples-operator mirror %s: %s\n", sub, fmt.Sprintf(format, a...))
+		return code
+	}
+	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return 0
+	} else if err != nil {
+		return fail(2, "%v (see --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return fail(2, "unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	switch sub {
+	case "images", "mapping", "check":
+	default:
+		return fail(2, "unknown subcommand (images, mapping or check; see --help)")
+	}
+	entries, err := load(ctx, *fromCluster, *kubeconfig, *opNamespace, *assets, *arch)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	switch sub {
+	case "images":
+		for _, img := range Images(entries) {
+			fmt.Fprintln(stdout, img)
+		}
+	case "mapping":
+		if err := ValidateRegistry(*to); err != nil {
+			return fail(2, "--to: %v", err)
+		}
+		for _, img := range Images(entries) {
+			fmt.Fprintf(stdout, "%s=%s\n", img, Destination(img, *to))
+		}
+	case "check":
+		if err := ValidateRegistry(*reg); err != nil {
+			return fail(2, "--registry: %v", err)
+		}
+		if *output != "text" && *output != "json" && *output != "yaml" {
+			return fail(2, "-o must be text, json or yaml")
+		}
+		opts := CheckOptions{Insecure: *insecure, Concurrency: *concurrency, Progress: func(done, total int) {
+			fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
+			if done == total {
+				fmt.Fprintln(stderr)
+			}
+		}}
+		if *authfile != "" {
+			if opts.Keychain, err = AuthFileKeychain(*authfile); err != nil {
+				return fail(1, "%v", err)
+			}
+		}
+		results, err := Check(ctx, entries, *reg, opts)
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		rep := NewReport(results, *reg)
+		if err := print(stdout, rep, *output); err != nil {
+			return fail(1, "%v", err)
+		}
+		if *failOnMissing && rep.Missing > 0 {
+			return 3
+		}
+	}
+	return 0
+}
+
+func defaultArch() string { return bootstrap.ArchitectureForGOARCH(runtime.GOARCH) }
+
+func load(ctx context.Context, fromCluster bool, kubeconfig, opNamespace, assets, arch string) ([]Entry, error) {
+	if fromCluster {
+		return loadFromCluster(ctx, kubeconfig, opNamespace)
+	}
+	fsys := content.Embedded()
+	if assets != "" {
+		fsys = os.DirFS(assets)
+	}
+	inv, err := content.Load(fsys)
+	if err != nil {
+		return nil, err
+	}
+	set, ok := inv.For(arch)
+	if !ok {
+		return nil, fmt.Errorf("no content for architecture %q (%s)", arch, content.SupportedArchitectures)
+	}
+	return FromMap(imports.MirrorMap(set.ImageStreams), nil), nil
+}
+
+func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]Entry, error) {
+	if kubeconfig == "" {
+		return nil, errors.New("--from-cluster needs --kubeconfig or KUBECONFIG")
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return nil, err
+	}
+	cm := &corev1.ConfigMap{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: "imagestreamtag-to-image"}, cm); err != nil {
+		return nil, fmt.Errorf("reading ConfigMap %s/imagestreamtag-to-image: %v", opNamespace, err)
+	}
+	var skipped []string
+	samples := &samplesv1.Config{}
+	if err := c.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, samples); err == nil {
+		skipped = samples.Spec.SkippedImagestreams
+	} else if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("reading configs.samples.operator.openshift.io/cluster: %v", err)
+	}
+	return FromMap(cm.Data, skipped), nil
+}
+
+func print(w io.Writer, rep Report, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case "yaml":
+		b, err := yaml.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	for _, s := range rep.Streams {
+		fmt.Fprintf(w, "%s:\n", s.Name)
+		if len(s.Present) > 0 {
+			fmt.Fprintf(w, "  present: %s\n", strings.Join(s.Present, ", "))
+		}
+		if len(s.Missing) > 0 {
+			fmt.Fprintf(w, "  missing: %s\n", strings.Join(s.Missing, ", "))
+		}
+	}
+	fmt.Fprintf(w, "\n%d image stream tags have no image on %s. Apply:\n%s\n", rep.Missing, rep.SamplesRegistry, rep.Patch)
+	return nil
+}

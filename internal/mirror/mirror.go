@@ -1,0 +1,234 @@
+// Package mirror computes the mirroring work for a disconnected cluster: which images the
+// samples need, where they go on a mirror (by the very rewrite the operator applies), and
+// which of them a mirror already has.
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/openshift/cluster-samples-operator/internal/registry"
+)
+
+// Entry is one image stream tag and its source image.
+type Entry struct {
+	Stream, Tag, Image string
+}
+
+// FromMap turns imagestreamtag-to-image data ("<stream>_<tag>" keys) into entries,
+// leaving out skipped streams, sorted by stream and tag.
+func FromMap(data map[string]string, skipped []string) []Entry {
+	skip := map[string]bool{}
+	for _, s := range skipped {
+		skip[s] = true
+	}
+	var out []Entry
+	for k, v := range data {
+		// Stream names are DNS labels, which cannot hold "_": the first one separates.
+		stream, tag, ok := strings.Cut(k, "_")
+		if !ok || skip[stream] {
+			continue
+		}
+		out = append(out, Entry{Stream: stream, Tag: tag, Image: v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Stream != out[j].Stream {
+			return out[i].Stream < out[j].Stream
+		}
+		return out[i].Tag < out[j].Tag
+	})
+	return out
+}
+
+// Images are the distinct source images of entries, sorted.
+func Images(entries []Entry) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range entries {
+		if !seen[e.Image] {
+			seen[e.Image] = true
+			out = append(out, e.Image)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Destination is where an image goes on mirror to: exactly the reference the operator
+// writes into image streams when samplesRegistry is to.
+func Destination(image, to string) string { return registry.Rewrite(image, to) }
+
+// ValidateRegistry rejects a malformed registry[:port][/path].
+func ValidateRegistry(r string) error {
+	if r == "" {
+		return errors.New("no registry given")
+	}
+	if _, err := name.NewRepository(strings.TrimSuffix(r, "/")+"/probe", name.StrictValidation); err != nil {
+		return fmt.Errorf("%q is not a registry[:port][/path]: %v", r, err)
+	}
+	return nil
+}
+
+// Result is what the mirror has for one entry.
+type Result struct {
+	Entry
+	Destination string `json:"destination"`
+	Present     bool   `json:"present"`
+}
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	Keychain    authn.Keychain
+	Insecure    bool
+	Concurrency int
+	// Progress, if set, is called after each image with the number done.
+	Progress func(done, total int)
+}
+
+// Check asks the mirror whether each destination manifest exists, with at most
+// Concurrency requests in flight. A missing manifest is a result; anything else (the
+// mirror unreachable, credentials refused) is an error.
+func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]Result, error) {
+	if err := ValidateRegistry(to); err != nil {
+		return nil, err
+	}
+	if o.Concurrency < 1 {
+		o.Concurrency = 8
+	}
+	if o.Keychain == nil {
+		o.Keychain = authn.DefaultKeychain
+	}
+	results := make([]Result, len(entries))
+	// Several tags often share an image: ask once per destination.
+	byDest := map[string][]int{}
+	var order []string
+	for i, e := range entries {
+		d := Destination(e.Image, to)
+		results[i] = Result{Entry: e, Destination: d}
+		if _, ok := byDest[d]; !ok {
+			order = append(order, d)
+		}
+		byDest[d] = append(byDest[d], i)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, o.Concurrency)
+	for _, d := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(d string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			present, err := exists(ctx, d, o)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+			for _, i := range byDest[d] {
+				results[i].Present = present
+			}
+			done++
+			if o.Progress != nil {
+				o.Progress(done, len(order))
+			}
+		}(d)
+	}
+	wg.Wait()
+	return results, firstErr
+}
+
+func exists(ctx context.Context, ref string, o CheckOptions) (bool, error) {
+	var nameOpts []name.Option
+	if o.Insecure {
+		nameOpts = append(nameOpts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nameOpts...)
+	if err != nil {
+		return false, fmt.Errorf("%s: %v", ref, err)
+	}
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.Keychain)}
+	if o.Insecure {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // --insecure asks for it
+		opts = append(opts, remote.WithTransport(tr))
+	}
+	_, err = remote.Head(r, opts...)
+	if err == nil {
+		return true, nil
+	}
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		switch terr.StatusCode {
+		case http.StatusNotFound:
+			return false, nil
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return false, fmt.Errorf("the mirror %s refused the credentials (HTTP %d): check --authfile", r.Context().RegistryStr(), terr.StatusCode)
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return false, err
+	}
+	return false, fmt.Errorf("cannot reach the mirror %s: %v", r.Context().RegistryStr(), err)
+}
+
+// Report is the outcome of a check, per image stream, with the Config change to apply.
+type Report struct {
+	SamplesRegistry     string         `json:"samplesRegistry"`
+	Streams             []StreamReport `json:"imagestreams"`
+	SkippedImagestreams []string       `json:"skippedImagestreams"`
+	Missing             int            `json:"missing"`
+	Patch               string         `json:"patch"`
+}
+
+// StreamReport lists one image stream's present and missing tags.
+type StreamReport struct {
+	Name    string   `json:"name"`
+	Present []string `json:"present"`
+	Missing []string `json:"missing"`
+}
+
+// NewReport groups results by stream; streams with a missing image are to be skipped.
+func NewReport(results []Result, to string) Report {
+	rep := Report{SamplesRegistry: to, SkippedImagestreams: []string{}}
+	idx := map[string]int{}
+	for _, r := range results {
+		i, ok := idx[r.Stream]
+		if !ok {
+			i = len(rep.Streams)
+			idx[r.Stream] = i
+			rep.Streams = append(rep.Streams, StreamReport{Name: r.Stream, Present: []string{}, Missing: []string{}})
+		}
+		if r.Present {
+			rep.Streams[i].Present = append(rep.Streams[i].Present, r.Tag)
+		} else {
+			rep.Streams[i].Missing = append(rep.Streams[i].Missing, r.Tag)
+			rep.Missing++
+		}
+	}
+	for _, s := range rep.Streams {
+		if len(s.Missing) > 0 {
+			rep.SkippedImagestreams = append(rep.SkippedImagestreams, s.Name)
+		}
+	}
+	skipped, _ := jsonList(rep.SkippedImagestreams)
+	rep.Patch = fmt.Sprintf(`oc patch configs.samples.operator.openshift.io cluster --type merge -p '{"spec":{"samplesRegistry":%q,"skippedImagestreams":%s}}'`, to, skipped)
+	return rep
+}
