@@ -27,6 +27,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 // operator is a running ConfigReconciler with counters a test can read.
@@ -264,23 +265,6 @@ func getConfig(t *testing.T) *samplesv1.Config {
 	return cfg
 }
 
-// editConfig changes the Config's spec, retrying on conflicts with the operator.
-func editConfig(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
-	t.Helper()
-	for range 20 {
-		cfg := getConfig(t)
-		edit(&cfg.Spec)
-		err := env.Client.Update(context.Background(), cfg)
-		if err == nil {
-			return
-		}
-		if !apierrors.IsConflict(err) {
-			t.Fatal(err)
-		}
-	}
-	t.Fatal("could not update the Config: conflicts")
-}
-
 func condition(cfg *samplesv1.Config, c samplesv1.ConfigConditionType) string {
 	got := conditions.Get(cfg.Status.Conditions, c)
 	if got == nil {
@@ -364,21 +348,12 @@ func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReco
 
 func testSource() *content.Source { return &content.Source{FS: testContent()} }
 
-// setPullSecret makes openshift-config/pull-secret exist with credentials for
-// registry.redhat.io (exists) or not exist at all.
+func editConfig(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
+	t.Helper()
+	testenv.EditConfig(t, env.Client, edit)
+}
+
 func setPullSecret(t *testing.T, exists bool) {
 	t.Helper()
-	ctx := context.Background()
-	s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"dXNlcjpwYXNz"}}}`)}}
-	s.Namespace, s.Name = "openshift-config", "pull-secret"
-	if !exists {
-		if err := env.Client.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err := env.Client.Create(ctx, s); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
+	testenv.SetPullSecret(t, env.Client, exists)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
@@ -126,12 +125,7 @@ func stream(t *testing.T, name string) (*unstructured.Unstructured, bool) {
 
 func TestOnlyTheLeaderWritesAndHandsOver(t *testing.T) {
 	ctx := context.Background()
-	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"eDp5"}}}`)}}
-	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
-	if err := env.Client.Create(ctx, pull); err != nil {
-		t.Fatal(err)
-	}
+	testenv.SetPullSecret(t, env.Client, true)
 	a := start(t)
 	testenv.Eventually(t, "the first instance installs the samples", func() (bool, string) {
 		cfg := &samplesv1.Config{}

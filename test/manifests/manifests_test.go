@@ -3,17 +3,12 @@
 package manifests
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/openshift/cluster-samples-operator/test/testenv"
@@ -42,21 +37,7 @@ func TestManifestsApply(t *testing.T) {
 	}
 	kinds := map[string]int{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", filepath.Base(f), err)
-			}
-			if len(u.Object) == 0 {
-				continue
-			}
+		for _, u := range testenv.ReadObjects(t, f) {
 			kinds[u.GetKind()]++
 			//nolint:staticcheck // server-side apply through a patch keeps this test short
 			err := env.Client.Patch(context.Background(), u, client.Apply, client.FieldOwner("manifests-test"), client.ForceOwnership, client.DryRunAll)

@@ -3,12 +3,8 @@
 package rbac
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -50,21 +45,7 @@ func applyRBAC(t *testing.T) {
 		if filepath.Base(f) == "kustomization.yaml" {
 			continue
 		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if len(u.Object) == 0 {
-				continue
-			}
+		for _, u := range testenv.ReadObjects(t, f) {
 			if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
 				t.Fatalf("%s: %s %s: %v", f, u.GetKind(), u.GetName(), err)
 			}
@@ -96,22 +77,6 @@ func getConfig(t *testing.T) *samplesv1.Config {
 	return cfg
 }
 
-func editConfig(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
-	t.Helper()
-	for range 20 {
-		cfg := getConfig(t)
-		edit(&cfg.Spec)
-		err := env.Client.Update(context.Background(), cfg)
-		if err == nil {
-			return
-		}
-		if !apierrors.IsConflict(err) {
-			t.Fatal(err)
-		}
-	}
-	t.Fatal("conflicts")
-}
-
 func managedStreams(t *testing.T, value string) int {
 	t.Helper()
 	list := &unstructured.UnstructuredList{}
@@ -124,12 +89,7 @@ func managedStreams(t *testing.T, value string) int {
 
 func TestOperatorRunsWithGeneratedRBAC(t *testing.T) {
 	ctx := context.Background()
-	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"eDp5"}}}`)}}
-	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
-	if err := env.Client.Create(ctx, pull); err != nil {
-		t.Fatal(err)
-	}
+	testenv.SetPullSecret(t, env.Client, true)
 	mgr, err := ctrl.NewManager(asServiceAccount(t), ctrl.Options{
 		Scheme:                  env.Scheme,
 		Cache:                   controllers.CacheOptions(samplesv1.OperatorNamespace),
@@ -233,3 +193,8 @@ func TestRBACIsNotBroad(t *testing.T) {
 }
 
 func metaName(n string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: n} }
+
+func editConfig(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
+	t.Helper()
+	testenv.EditConfig(t, env.Client, edit)
+}

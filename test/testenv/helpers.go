@@ -1,0 +1,79 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+)
+
+// ReadObjects decodes every object of a (multi-document) YAML file.
+func ReadObjects(t testing.TB, path string) []*unstructured.Unstructured {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		u := &unstructured.Unstructured{}
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			return out
+		} else if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(u.Object) > 0 {
+			out = append(out, u)
+		}
+	}
+}
+
+// SetPullSecret makes openshift-config/pull-secret exist with credentials for
+// registry.redhat.io (exists) or not exist at all.
+func SetPullSecret(t testing.TB, c client.Client, exists bool) {
+	t.Helper()
+	ctx := context.Background()
+	s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"dXNlcjpwYXNz"}}}`)}}
+	s.Namespace, s.Name = "openshift-config", "pull-secret"
+	if !exists {
+		if err := c.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := c.Create(ctx, s); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// EditConfig changes the Config's spec, retrying on conflicts with the operator.
+func EditConfig(t testing.TB, c client.Client, edit func(*samplesv1.ConfigSpec)) {
+	t.Helper()
+	for range 20 {
+		cfg := &samplesv1.Config{}
+		if err := c.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err != nil {
+			t.Fatal(err)
+		}
+		edit(&cfg.Spec)
+		err := c.Update(context.Background(), cfg)
+		if err == nil {
+			return
+		}
+		if !apierrors.IsConflict(err) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("could not update the Config: conflicts")
+}
