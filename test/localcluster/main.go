@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -30,6 +31,7 @@ import (
 func main() {
 	dir := flag.String("dir", ".local", "Directory for the kubeconfig.")
 	failImages := flag.String("fail-images", "", "Image references matching this regular expression fail to import; every other image exists.")
+	noPullSecret := flag.Bool("no-pull-secret", false, "Do not create openshift-config/pull-secret (shows image streams from registry.redhat.io waiting for credentials).")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [flags] -- OPERATOR [OPERATOR FLAGS...]\n", os.Args[0])
 		flag.PrintDefaults()
@@ -39,14 +41,14 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	code, err := run(*dir, *failImages, flag.Args())
+	code, err := run(*dir, *failImages, !*noPullSecret, flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "localcluster:", err)
 	}
 	os.Exit(code)
 }
 
-func run(dir, failImages string, operator []string) (int, error) {
+func run(dir, failImages string, pullSecret bool, operator []string) (int, error) {
 	fail, err := regexp.Compile(failImages)
 	if err != nil {
 		return 2, fmt.Errorf("--fail-images: %w", err)
@@ -76,6 +78,16 @@ func run(dir, failImages string, operator []string) (int, error) {
 	}
 	if err := os.WriteFile(kubeconfig, env.KubeConfig(), 0o600); err != nil {
 		return 1, err
+	}
+
+	if pullSecret {
+		// As on a real cluster: the global pull secret has registry.redhat.io credentials.
+		s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
+			Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"bG9jYWw6bG9jYWw="}}}`)}}
+		s.Namespace, s.Name = "openshift-config", "pull-secret"
+		if err := env.Client.Create(ctx, s); err != nil {
+			return 1, fmt.Errorf("creating the pull secret: %w", err)
+		}
 	}
 
 	reg := fakeimporter.NewRegistry()
