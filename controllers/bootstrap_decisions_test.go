@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -114,12 +113,7 @@ func tbrMetric(t *testing.T) float64 {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	err := metrics.Register(reg, metrics.Sources{Config: func(ctx context.Context) (*samplesv1.Config, error) {
-		cfg := &samplesv1.Config{}
-		err := env.Client.Get(ctx, clusterConfigKey, cfg)
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		return cfg, err
+		return clusterConfig(ctx, env.Client)
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -15,9 +15,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
@@ -44,21 +41,21 @@ type ClusterOperatorReconciler struct {
 // Reconcile computes and writes the ClusterOperator status.
 func (r *ClusterOperatorReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
 	in := status.Inputs{ReleaseVersion: r.Version}
-	cfg := &samplesv1.Config{}
-	if err := r.Client.Get(ctx, clusterConfigKey, cfg); err == nil {
-		in.Config = cfg
+	cfg, err := clusterConfig(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if in.Config = cfg; cfg != nil {
 		if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
 			_, supported := content.ArchDir(state.Decide(cfg).Arch)
 			in.UnsupportedArch = !supported
 		}
-	} else if !apierrors.IsNotFound(err) {
+	}
+	cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	cms := &corev1.ConfigMapList{}
-	if err := r.Client.List(ctx, cms, client.InNamespace(r.OperatorNamespace), client.MatchingLabels{ImportErrorLabel: "true"}); err != nil {
-		return ctrl.Result{}, err
-	}
-	for _, cm := range cms.Items {
+	for _, cm := range cms {
 		in.FailingStreams = append(in.FailingStreams, cm.Name)
 		if t, err := time.Parse(time.RFC3339, cm.Annotations[LastRetryAnnotation]); err == nil && t.After(in.LastImportAttempt) {
 			in.LastImportAttempt = t
@@ -67,7 +64,7 @@ func (r *ClusterOperatorReconciler) Reconcile(ctx context.Context, _ ctrl.Reques
 	computed, versions := status.Compute(in)
 
 	co := &configv1.ClusterOperator{}
-	err := r.Client.Get(ctx, clusterOperatorKey, co)
+	err = r.Client.Get(ctx, clusterOperatorKey, co)
 	if apierrors.IsNotFound(err) {
 		co = &configv1.ClusterOperator{ObjectMeta: metav1.ObjectMeta{Name: status.Name}}
 		if err := r.Client.Create(ctx, co); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -97,18 +94,11 @@ func (r *ClusterOperatorReconciler) Reconcile(ctx context.Context, _ ctrl.Reques
 // SetupWithManager watches the ClusterOperator, the Config and the import-error
 // ConfigMaps; all lead to the one ClusterOperator.
 func (r *ClusterOperatorReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	toCO := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
-		return []reconcile.Request{{NamespacedName: clusterOperatorKey}}
-	})
-	named := func(name string) builder.Predicates {
-		return builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == name }))
-	}
+	toCO := enqueue(clusterOperatorKey)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("clusteroperator").
 		For(&configv1.ClusterOperator{}, named(status.Name)).
 		Watches(&samplesv1.Config{}, toCO, builder.WithPredicates(isClusterConfig)).
-		Watches(&corev1.ConfigMap{}, toCO, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetNamespace() == r.OperatorNamespace && o.GetLabels()[ImportErrorLabel] == "true"
-		}))).
+		Watches(&corev1.ConfigMap{}, toCO, only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Complete(r)
 }

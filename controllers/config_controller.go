@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -22,8 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -156,27 +153,15 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 }
 
 // credentialsMissing says why samples from registry.redhat.io cannot be imported, or "".
-// Only the key .dockerconfigjson of openshift-config/pull-secret is read; nothing is copied.
 func (r *ConfigReconciler) credentialsMissing(ctx context.Context, samplesRegistry string) (string, error) {
 	if !credentials.Gated(samplesRegistry) {
 		return "", nil
 	}
-	const todo = "; add credentials for registry.redhat.io to the cluster pull secret, or set samplesRegistry to a mirror. Until then image streams from registry.redhat.io are not created or updated"
-	secret := &corev1.Secret{}
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, secret)
-	if apierrors.IsNotFound(err) {
-		return "secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " does not exist" + todo, nil
-	} else if err != nil {
+	why, err := pullSecretLacksTBR(ctx, r.Client)
+	if why == "" || err != nil {
 		return "", err
 	}
-	ok, err := credentials.HasTBR(secret.Data[credentials.SecretKey])
-	if err != nil {
-		return err.Error() + todo, nil
-	}
-	if !ok {
-		return "key " + credentials.SecretKey + " of secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " has no credentials for registry.redhat.io" + todo, nil
-	}
-	return "", nil
+	return why + "; add credentials for registry.redhat.io to the cluster pull secret, or set samplesRegistry to a mirror. Until then image streams from registry.redhat.io are not created or updated", nil
 }
 
 // registryForbidden says why the cluster image configuration forbids importing from a
@@ -253,26 +238,19 @@ func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error { return r.s
 
 // setup registers rec (r, or a test's wrapper around it) with r's watches.
 func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
-	toConfig := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
-		return []reconcile.Request{{NamespacedName: clusterConfigKey}}
-	})
-	inSamplesNamespace := builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-		return o.GetNamespace() == samplesv1.SamplesNamespace
-	}))
+	toConfig := enqueue(clusterConfigKey)
+	inSamplesNamespace := inNamespace(samplesv1.SamplesNamespace)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("config").
 		For(&samplesv1.Config{}, builder.WithPredicates(isClusterConfig)).
 		Watches(newSample(ImageStreamGVK), toConfig, inSamplesNamespace).
 		Watches(newSample(TemplateGVK), toConfig, inSamplesNamespace).
-		Watches(&corev1.ConfigMap{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetNamespace() == r.OperatorNamespace && (o.GetName() == MirrorConfigMap || o.GetLabels()[ImportErrorLabel] == "true")
-		}))).
-		Watches(&corev1.Secret{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetNamespace() == credentials.SecretNamespace && o.GetName() == credentials.SecretName
-		}))).
-		Watches(&configv1.Image{}, toConfig, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetName() == clusterKey.Name
-		}))).
+		Watches(&corev1.ConfigMap{}, toConfig, only(func(o client.Object) bool {
+			return isImportErrorConfigMap(o, r.OperatorNamespace) || (o.GetNamespace() == r.OperatorNamespace && o.GetName() == MirrorConfigMap)
+		})).
+		// The cache holds only this secret (CacheOptions); the name is checked anyway.
+		Watches(&corev1.Secret{}, toConfig, named(credentials.SecretName)).
+		Watches(&configv1.Image{}, toConfig, named(clusterKey.Name)).
 		Complete(rec)
 }
 
@@ -280,14 +258,7 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 // credentials (false when it is missing or unparsable).
 func TBRCredential(c client.Reader) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		secret := &corev1.Secret{}
-		err := c.Get(ctx, types.NamespacedName{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, secret)
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		} else if err != nil {
-			return false, err
-		}
-		ok, _ := credentials.HasTBR(secret.Data[credentials.SecretKey])
-		return ok, nil
+		why, err := pullSecretLacksTBR(ctx, c)
+		return why == "" && err == nil, err
 	}
 }

@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -520,9 +521,9 @@ func TestUpgrade(t *testing.T) {
 func restartWith(t *testing.T, version string) {
 	t.Helper()
 	o := &operator{}
-	startManager(t, func(mgr ctrlManager) error {
+	startManager(t, func(mgr ctrl.Manager) error {
 		r := newTestReconciler(mgr, testContent(), version)
-		return r.setup(mgr, counted{r: r, o: o})
+		return r.setup(mgr, counting{r, &o.passes})
 	})
 }
 
@@ -551,7 +552,7 @@ func TestBadContentDeletesNothing(t *testing.T) {
 
 func restartWithContent(t *testing.T, fsys fstest.MapFS, version string) {
 	t.Helper()
-	startManager(t, func(mgr ctrlManager) error {
+	startManager(t, func(mgr ctrl.Manager) error {
 		return newTestReconciler(mgr, fsys, version).SetupWithManager(mgr)
 	})
 }

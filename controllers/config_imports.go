@@ -65,16 +65,16 @@ func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, plan state.Pl
 
 // setImportErrors reports the import-error ConfigMaps in ImportImageErrorsExist.
 func (r *ConfigReconciler) setImportErrors(ctx context.Context, cfg *samplesv1.Config) error {
-	cms := &corev1.ConfigMapList{}
-	if err := r.Client.List(ctx, cms, client.InNamespace(r.OperatorNamespace), client.MatchingLabels{ImportErrorLabel: "true"}); err != nil {
+	cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace)
+	if err != nil {
 		return err
 	}
-	if len(cms.Items) == 0 {
+	if len(cms) == 0 {
 		r.setCondition(cfg, samplesv1.ImportImageErrorsExist, corev1.ConditionFalse, "", "")
 		return nil
 	}
 	var parts, names []string
-	for _, cm := range cms.Items {
+	for _, cm := range cms {
 		tags := make([]string, 0, len(cm.Data))
 		for t := range cm.Data {
 			tags = append(tags, t)

@@ -17,11 +17,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
@@ -43,29 +43,15 @@ type operator struct {
 	fail func(verb string, obj client.Object) error
 }
 
-func (o *operator) Reconcile(ctx context.Context, req ctrl.Request, r *ConfigReconciler) (ctrl.Result, error) {
-	defer o.passes.Add(1)
-	return r.Reconcile(ctx, req)
+// counting counts a reconciler's completed reconciles in n.
+type counting struct {
+	inner reconcile.Reconciler
+	n     *atomic.Int64
 }
 
-type counted struct {
-	r *ConfigReconciler
-	o *operator
-}
-
-func (c counted) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return c.o.Reconcile(ctx, req, c.r)
-}
-
-// countedImports counts the import controller's completed reconciles.
-type countedImports struct {
-	r *ImportReconciler
-	n *atomic.Int64
-}
-
-func (c countedImports) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (c counting) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	defer c.n.Add(1)
-	return c.r.Reconcile(ctx, req)
+	return c.inner.Reconcile(ctx, req)
 }
 
 func (o *operator) record(verb string, obj client.Object) error {
@@ -161,11 +147,7 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 	}
 	o := &operator{}
 	o.stop = startManager(t, func(mgr ctrl.Manager) error {
-		r := &ConfigReconciler{
-			Client: mgr.GetClient(), Content: &content.Source{FS: opts.content}, Version: opts.version,
-			OperatorNamespace: samplesv1.OperatorNamespace,
-			Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
-		}
+		r := newTestReconciler(mgr, opts.content, opts.version)
 		if opts.bootstrap {
 			// No probe: registry reachability has tests of its own.
 			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {
@@ -178,7 +160,7 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 				Client: mgr.GetClient(), Content: r.Content, OperatorNamespace: samplesv1.OperatorNamespace,
 				RetryInterval: opts.retryInterval, Clock: clock.RealClock{}, Retries: o.retries,
 			}
-			if err := ir.setup(mgr, countedImports{r: ir, n: &o.importPasses}); err != nil {
+			if err := ir.setup(mgr, counting{ir, &o.importPasses}); err != nil {
 				return err
 			}
 		}
@@ -188,7 +170,7 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 				return err
 			}
 		}
-		return r.setup(mgr, counted{r: r, o: o})
+		return r.setup(mgr, counting{r, &o.passes})
 	}, o.funcs())
 	return o
 }
@@ -336,13 +318,11 @@ func testContent() fstest.MapFS {
 	}
 }
 
-type ctrlManager = ctrl.Manager
-
 func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReconciler {
 	return &ConfigReconciler{
 		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
 		OperatorNamespace: samplesv1.OperatorNamespace,
-		Clock:             clock.RealClock{}, Recorder: record.NewFakeRecorder(1000),
+		Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -113,9 +112,9 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 // tracked tells whether the stream is one the operator manages now: Managed, in the
 // inventory of the Config's architecture, not skipped.
 func (r *ImportReconciler) tracked(ctx context.Context, name string) (bool, error) {
-	cfg := &samplesv1.Config{}
-	if err := r.Client.Get(ctx, clusterConfigKey, cfg); err != nil {
-		return false, client.IgnoreNotFound(err)
+	cfg, err := clusterConfig(ctx, r.Client)
+	if cfg == nil || err != nil {
+		return false, err
 	}
 	plan := state.Decide(cfg)
 	if !cfg.DeletionTimestamp.IsZero() || plan.State != samplesv1.Managed || plan.Invalid != "" || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
@@ -205,9 +204,8 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 				names[i.GetName()] = true
 			}
 		}
-		cms := &corev1.ConfigMapList{}
-		if err := r.Client.List(ctx, cms, client.InNamespace(r.OperatorNamespace), client.MatchingLabels{ImportErrorLabel: "true"}); err == nil {
-			for _, c := range cms.Items {
+		if cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace); err == nil {
+			for _, c := range cms {
 				names[c.Name] = true
 			}
 		}
@@ -219,12 +217,8 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("imports").
-		Watches(newSample(ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetNamespace() == samplesv1.SamplesNamespace
-		}))).
-		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetNamespace() == r.OperatorNamespace && o.GetLabels()[ImportErrorLabel] == "true"
-		}))).
+		Watches(newSample(ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)
 }
@@ -233,9 +227,9 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 // in effect and which have an import-error ConfigMap.
 func ImportMetrics(c client.Reader, src *content.Source, operatorNamespace string) func(context.Context) ([]string, map[string]bool, error) {
 	return func(ctx context.Context) ([]string, map[string]bool, error) {
-		cfg := &samplesv1.Config{}
-		if err := c.Get(ctx, clusterConfigKey, cfg); err != nil {
-			return nil, nil, client.IgnoreNotFound(err)
+		cfg, err := clusterConfig(ctx, c)
+		if cfg == nil || err != nil {
+			return nil, nil, err
 		}
 		inv, err := src.Inventory()
 		if err != nil {
@@ -245,12 +239,12 @@ func ImportMetrics(c client.Reader, src *content.Source, operatorNamespace strin
 		if !ok {
 			return nil, nil, nil
 		}
-		cms := &corev1.ConfigMapList{}
-		if err := c.List(ctx, cms, client.InNamespace(operatorNamespace), client.MatchingLabels{ImportErrorLabel: "true"}); err != nil {
+		cms, err := importErrorConfigMaps(ctx, c, operatorNamespace)
+		if err != nil {
 			return nil, nil, err
 		}
 		failing := map[string]bool{}
-		for _, cm := range cms.Items {
+		for _, cm := range cms {
 			failing[cm.Name] = true
 		}
 		return set.ImageStreamNames(), failing, nil

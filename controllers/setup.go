@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -74,16 +73,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the clusteroperator controller: %w", err)
 	}
-	getConfig := func(ctx context.Context) (*samplesv1.Config, error) {
-		cfg := &samplesv1.Config{}
-		err := mgr.GetClient().Get(ctx, clusterConfigKey, cfg)
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		return cfg, err
-	}
 	return metrics.Register(o.Registerer, metrics.Sources{
-		Config:        getConfig,
+		Config:        func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, mgr.GetClient()) },
 		Streams:       ImportMetrics(mgr.GetClient(), o.Content, o.OperatorNamespace),
 		TBRCredential: TBRCredential(mgr.GetClient()),
 	})

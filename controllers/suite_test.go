@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -63,20 +62,7 @@ func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...int
 	if err := setup(mgr); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("manager: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return testenv.RunManager(t, mgr)
 }
 
 var eventually = testenv.Eventually

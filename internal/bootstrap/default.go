@@ -16,14 +16,9 @@ func ArchitectureForGOARCH(goarch string) string {
 	return goarch
 }
 
-// DefaultConfig is the Config the operator creates when none exists: Managed, for the
-// architecture the operator runs on, with the finalizer that lets the operator remove its
-// samples before the Config disappears.
-func DefaultConfig(goarch string, state samplesv1.ManagementState) *samplesv1.Config {
-	return ConfigFor(goarch, Decision{State: state})
-}
-
-// ConfigFor is the default Config for a bootstrap decision, annotated with the reason
+// ConfigFor is the Config the operator creates when none exists, for a bootstrap
+// decision: for the architecture the operator runs on, with the finalizer that lets the
+// operator remove its samples before the Config disappears, annotated with the reason
 // when it starts Removed.
 func ConfigFor(goarch string, d Decision) *samplesv1.Config {
 	cfg := &samplesv1.Config{

@@ -21,7 +21,7 @@ func TestArchitectureForGOARCH(t *testing.T) {
 }
 
 func TestDefaultConfig(t *testing.T) {
-	c := DefaultConfig("amd64", samplesv1.Managed)
+	c := ConfigFor("amd64", Decision{State: samplesv1.Managed})
 	if c.Name != "cluster" {
 		t.Errorf("name = %q, want cluster", c.Name)
 	}
@@ -34,7 +34,7 @@ func TestDefaultConfig(t *testing.T) {
 	if !slices.Equal(c.Spec.Architectures, []string{"x86_64"}) {
 		t.Errorf("architectures = %v, want [x86_64]", c.Spec.Architectures)
 	}
-	if r := DefaultConfig("s390x", samplesv1.Removed); r.Spec.ManagementState != samplesv1.Removed || r.Spec.Architectures[0] != "s390x" {
+	if r := ConfigFor("s390x", Decision{State: samplesv1.Removed}); r.Spec.ManagementState != samplesv1.Removed || r.Spec.Architectures[0] != "s390x" {
 		t.Errorf("DefaultConfig(s390x, Removed) = %+v", r.Spec)
 	}
 }

@@ -8,21 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
-	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/test/operatortest"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -59,20 +55,10 @@ func start(t *testing.T) *instance {
 			return c.Delete(ctx, o, opts...)
 		},
 	}
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                        env.Scheme,
-		Cache:                         controllers.CacheOptions(samplesv1.OperatorNamespace),
-		Client:                        controllers.ClientOptions(),
-		Metrics:                       metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress:        "0",
-		LeaderElection:                true,
-		LeaderElectionID:              "cluster-samples-operator-lock",
-		LeaderElectionNamespace:       samplesv1.OperatorNamespace,
-		LeaderElectionReleaseOnCancel: true,
-		LeaseDuration:                 ptr.To(lease),
-		RenewDeadline:                 ptr.To(3 * time.Second),
-		RetryPeriod:                   ptr.To(500 * time.Millisecond),
-		Controller:                    config.Controller{SkipNameValidation: ptr.To(true)},
+	in.stop = operatortest.Start(t, env.Config, env.Scheme, operatortest.Options{
+		LeaseDuration: ptr.To(lease),
+		RenewDeadline: ptr.To(3 * time.Second),
+		RetryPeriod:   ptr.To(500 * time.Millisecond),
 		NewClient: func(cfg *rest.Config, o client.Options) (client.Client, error) {
 			c, err := client.NewWithWatch(cfg, o)
 			if err != nil {
@@ -81,31 +67,6 @@ func start(t *testing.T) *instance {
 			return interceptor.NewClient(c, funcs), nil
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = controllers.Setup(mgr, controllers.Options{
-		Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
-		Content: &content.Source{FS: content.Embedded()}, ImportRetryInterval: 15 * time.Minute,
-		Registerer: prometheus.NewRegistry(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	stopped := false
-	in.stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("manager: %v", err)
-			}
-		}
-	}
-	t.Cleanup(in.stop)
 	return in
 }
 

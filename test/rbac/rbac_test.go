@@ -7,24 +7,18 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
-	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/test/operatortest"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -90,37 +84,7 @@ func managedStreams(t *testing.T, value string) int {
 func TestOperatorRunsWithGeneratedRBAC(t *testing.T) {
 	ctx := context.Background()
 	testenv.SetPullSecret(t, env.Client, true)
-	mgr, err := ctrl.NewManager(asServiceAccount(t), ctrl.Options{
-		Scheme:                  env.Scheme,
-		Cache:                   controllers.CacheOptions(samplesv1.OperatorNamespace),
-		Client:                  controllers.ClientOptions(),
-		Metrics:                 metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress:  "0",
-		LeaderElection:          true,
-		LeaderElectionID:        "cluster-samples-operator-lock",
-		LeaderElectionNamespace: samplesv1.OperatorNamespace,
-		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = controllers.Setup(mgr, controllers.Options{
-		Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
-		Content: &content.Source{FS: content.Embedded()}, ImportRetryInterval: 15 * time.Minute,
-		Registerer: prometheus.NewRegistry(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	})
+	operatortest.Start(t, asServiceAccount(t), env.Scheme, operatortest.Options{})
 
 	installed := func(what string) *samplesv1.Config {
 		t.Helper()
