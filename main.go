@@ -12,18 +12,14 @@ import (
 
 	"github.com/operator-framework/operator-lib/proxy"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/cli"
 	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
-	"github.com/openshift/cluster-samples-operator/internal/mirror"
-	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
 // buildVersion is stamped by `make build` (-ldflags -X main.buildVersion=...); it is the
@@ -56,9 +52,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	fs.StringVar(&o.releaseVersion, "release-version", defaultVersion, "Release version stamped on samples and reported in status (default: $RELEASE_VERSION, else the build's version).")
 	fs.StringVar(&o.operatorNamespace, "operator-namespace", samplesv1.OperatorNamespace, "Namespace of the operator's ConfigMaps.")
-	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", "registry.redhat.io:443", "host:port probed at bootstrap to decide whether the samples registry is reachable; empty skips the probe.")
-	fs.DurationVar(&o.registryProbeTimeout, "registry-probe-timeout", 3*time.Minute, "Bootstrap as Removed when the samples registry is still unreachable after this long.")
-	fs.DurationVar(&o.importRetryInterval, "import-retry-interval", 15*time.Minute, "Retry period for failed image stream tag imports.")
+	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", controllers.DefaultProbeAddress, "host:port probed at bootstrap to decide whether the samples registry is reachable; empty skips the probe.")
+	fs.DurationVar(&o.registryProbeTimeout, "registry-probe-timeout", controllers.DefaultProbeTimeout, "Bootstrap as Removed when the samples registry is still unreachable after this long.")
+	fs.DurationVar(&o.importRetryInterval, "import-retry-interval", controllers.DefaultImportRetryInterval, "Retry period for failed image stream tag imports.")
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":60000", "Address of the metrics endpoint; 0 disables it.")
 	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS with Kubernetes authentication and authorization; false serves plain HTTP for local use.")
 	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "", "Directory with tls.crt and tls.key for the metrics endpoint (default: a generated self-signed certificate).")
@@ -80,7 +76,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "mirror" {
-		os.Exit(mirror.Run(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+		os.Exit(cli.Mirror(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
 	}
 	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
 	if err != nil {
@@ -131,32 +127,21 @@ func run(opts *options) error {
 		log.Info("no release version: set RELEASE_VERSION or --release-version; samples are stamped with an empty version")
 	}
 
-	metrics := metricsserver.Options{
-		BindAddress:   opts.metricsBindAddress,
-		SecureServing: opts.metricsSecure,
-		CertDir:       opts.metricsCertDir,
-	}
-	if opts.metricsSecure {
-		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
-	}
-
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no API server to talk to (set --kubeconfig or KUBECONFIG): %w", err)
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme.New(),
-		Cache:                         controllers.CacheOptions(opts.operatorNamespace),
-		Client:                        controllers.ClientOptions(),
-		Metrics:                       metrics,
-		HealthProbeBindAddress:        opts.healthProbeBindAddress,
-		LeaderElection:                opts.leaderElect,
-		LeaderElectionID:              "cluster-samples-operator-lock",
-		LeaderElectionNamespace:       opts.leaderElectionNamespace,
-		LeaderElectionReleaseOnCancel: true,
+	mgr, err := controllers.NewManager(cfg, controllers.ManagerOptions{
+		OperatorNamespace:       opts.operatorNamespace,
+		MetricsBindAddress:      opts.metricsBindAddress,
+		MetricsSecure:           opts.metricsSecure,
+		MetricsCertDir:          opts.metricsCertDir,
+		HealthProbeBindAddress:  opts.healthProbeBindAddress,
+		LeaderElect:             opts.leaderElect,
+		LeaderElectionNamespace: opts.leaderElectionNamespace,
 	})
 	if err != nil {
-		return fmt.Errorf("creating the manager: %w", err)
+		return err
 	}
 
 	src := &content.Source{FS: content.Embedded()}
@@ -171,17 +156,12 @@ func run(opts *options) error {
 		Content:             src,
 		ProbeAddress:        opts.registryProbeAddress,
 		ProbeTimeout:        opts.registryProbeTimeout,
-		ProbeInterval:       20 * time.Second,
-		DialTimeout:         15 * time.Second,
 		EnvHTTPSProxy:       httpsProxy,
 		EnvNoProxy:          noProxy,
 		RouteIPv6Only:       routeIPv6Only,
 		ImportRetryInterval: opts.importRetryInterval,
 		Registerer:          ctrlmetrics.Registry,
 	}); err != nil {
-		return err
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
 

@@ -1,5 +1,3 @@
-// Package controllers holds the operator's reconcilers. Each owns one concern and stays
-// thin: read the cluster, ask internal/ what to do, write only what differs.
 package controllers
 
 import (
@@ -11,30 +9,17 @@ import (
 
 	configv1 "github.com/openshift/api/config/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 )
-
-// clusterConfigKey is the one Config the operator acts on.
-var clusterConfigKey = types.NamespacedName{Name: samplesv1.ConfigName}
-
-// clusterKey names the singleton cluster configuration objects (network, image, proxy).
-var clusterKey = types.NamespacedName{Name: "cluster"}
-
-// isClusterConfig keeps events of Configs other than "cluster" away from the reconcilers.
-var isClusterConfig = predicate.NewPredicateFuncs(func(o client.Object) bool {
-	return o.GetName() == samplesv1.ConfigName
-})
 
 // BootstrapReconciler creates the default Config when none exists: at start, and again
 // after the Config has been deleted (once the finalizer let the samples go). It decides
@@ -65,12 +50,13 @@ type BootstrapReconciler struct {
 // +kubebuilder:rbac:groups=config.openshift.io,resources=networks;images;proxies,verbs=get;list;watch
 
 // Reconcile creates the Config "cluster" if it does not exist.
-func (r *BootstrapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *BootstrapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	defer func() { result, err = settle(result, err) }()
 	if req.NamespacedName != clusterConfigKey {
 		return ctrl.Result{}, nil
 	}
 	log := ctrl.LoggerFrom(ctx)
-	err := r.Client.Get(ctx, clusterConfigKey, &samplesv1.Config{})
+	err = r.Client.Get(ctx, clusterConfigKey, &samplesv1.Config{})
 	if err == nil {
 		r.decided.Store(true)
 		return ctrl.Result{}, nil
@@ -83,7 +69,8 @@ func (r *BootstrapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, err
 	}
 	cfg := bootstrap.ConfigFor(r.GOARCH, d)
-	if err := r.Client.Create(ctx, cfg); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := r.Client.Create(ctx, cfg); err != nil {
+		// AlreadyExists: another writer was first; the next pass sees its Config.
 		return ctrl.Result{}, err
 	}
 	r.decided.Store(true)
@@ -129,7 +116,7 @@ func (r *BootstrapReconciler) decide(ctx context.Context) (bootstrap.Decision, e
 		ctrl.LoggerFrom(ctx).Info("probing the samples registry", "address", r.ProbeAddress, "proxy", httpsProxy, "timeout", r.ProbeTimeout)
 		return bootstrap.WaitReachable(ctx, p.Probe, r.ProbeInterval, r.ProbeTimeout, r.Clock)
 	}
-	d := bootstrap.Decide(ipv6, bootstrap.ImportForbidden(image, ""), reach)
+	d := bootstrap.InitialState(ipv6, bootstrap.ImportForbidden(image, ""), reach)
 	if ctx.Err() != nil {
 		return bootstrap.Decision{}, ctx.Err() // shutting down: decide on the next start
 	}
@@ -147,12 +134,13 @@ func (r *BootstrapReconciler) ReadyCheck(*http.Request) error {
 // SetupWithManager watches the Config and, once at start, asks for a reconcile so that a
 // cluster without any Config gets one.
 func (r *BootstrapReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Clock == nil {
-		r.Clock = clock.RealClock{}
+	if r.Client == nil {
+		return errMissing("bootstrap controller", "Client")
 	}
-	if r.ProbeInterval == 0 {
-		r.ProbeInterval = 20 * time.Second
-	}
+	defaultClock(&r.Clock)
+	defaultDuration(&r.ProbeTimeout, DefaultProbeTimeout)
+	defaultDuration(&r.ProbeInterval, DefaultProbeInterval)
+	defaultDuration(&r.DialTimeout, DefaultDialTimeout)
 	atStart := source.Func(func(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
 		q.Add(reconcile.Request{NamespacedName: clusterConfigKey})
 		return nil

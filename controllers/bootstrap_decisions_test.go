@@ -73,9 +73,9 @@ func waitBootstrapped(t *testing.T) *samplesv1.Config {
 
 func expectBootstrap(t *testing.T, cfg *samplesv1.Config, state samplesv1.ManagementState, reason string) {
 	t.Helper()
-	if cfg.Spec.ManagementState != state || cfg.Annotations[bootstrap.RemovedReasonAnnotation] != reason {
+	if cfg.Spec.ManagementState != state || cfg.Annotations[samplesv1.BootstrapRemovedReasonAnnotation] != reason {
 		t.Errorf("bootstrapped %s with reason %q, want %s with %q (%s)", cfg.Spec.ManagementState,
-			cfg.Annotations[bootstrap.RemovedReasonAnnotation], state, reason, cfg.Annotations[bootstrap.RemovedMessageAnnotation])
+			cfg.Annotations[samplesv1.BootstrapRemovedReasonAnnotation], state, reason, cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation])
 	}
 }
 
@@ -104,8 +104,8 @@ func TestBootstrapForbiddingImageConfigStartsRemoved(t *testing.T) {
 	startBootstrap(t, netfixture.TLSRegistry(t))
 	cfg := waitBootstrapped(t)
 	expectBootstrap(t, cfg, samplesv1.Removed, bootstrap.ReasonImageConfig)
-	if !strings.Contains(cfg.Annotations[bootstrap.RemovedMessageAnnotation], "blockedRegistries") {
-		t.Errorf("message = %q", cfg.Annotations[bootstrap.RemovedMessageAnnotation])
+	if !strings.Contains(cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation], "blockedRegistries") {
+		t.Errorf("message = %q", cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation])
 	}
 }
 
@@ -202,8 +202,8 @@ func TestBootstrapProbesThroughEnvProxy(t *testing.T) {
 	startBootstrap(t, netfixture.ClosedPort(t), func(r *BootstrapReconciler) { r.EnvHTTPSProxy = px.URL })
 	cfg := waitBootstrapped(t)
 	expectBootstrap(t, cfg, samplesv1.Removed, bootstrap.ReasonRegistryUnreachable)
-	if !strings.Contains(cfg.Annotations[bootstrap.RemovedMessageAnnotation], "refused a tunnel") {
-		t.Errorf("message = %q", cfg.Annotations[bootstrap.RemovedMessageAnnotation])
+	if !strings.Contains(cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation], "refused a tunnel") {
+		t.Errorf("message = %q", cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation])
 	}
 }
 

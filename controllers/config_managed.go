@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
@@ -22,24 +23,10 @@ import (
 // retryPersistent is how soon a pass that hit an error a user must fix is tried again.
 const retryPersistent = time.Minute
 
-// reconcileManaged creates or updates every sample of the Config's architecture that is
-// not skipped, and marks skipped ones.
-// gateTBR holds back image streams from registry.redhat.io while the pull secret has no
-// credentials for it.
-func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, gateTBR bool) (ctrl.Result, error) {
-	inv, err := r.Content.Inventory()
-	if err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "cannot load the samples content; nothing in the cluster is changed")
-		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "FileSystemError", err.Error())
-		return ctrl.Result{RequeueAfter: retryPersistent}, nil
-	}
-	set, ok := inv.For(plan.Arch)
-	if !ok {
-		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration",
-			fmt.Sprintf("the samples content has no %q architecture", plan.Arch))
-		return ctrl.Result{}, nil
-	}
-
+// reconcileManaged creates or updates every sample of set that is not skipped, and
+// marks skipped ones. gateTBR holds back image streams from registry.redhat.io while the
+// pull secret has no credentials for it.
+func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, set *content.Set, gateTBR bool) (ctrl.Result, error) {
 	pending := false
 	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) error {
 		for _, name := range names {
@@ -54,7 +41,7 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 		}
 		return nil
 	}
-	err = sync(ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	err := sync(ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
 	if err == nil {
 		err = sync(TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
 	}
@@ -67,9 +54,9 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 		return ctrl.Result{RequeueAfter: retryPersistent}, nil
 	}
 	if pending {
-		// The cache is behind a write of ours; the event that updates it brings the
-		// next pass.
-		return ctrl.Result{}, nil
+		// The cache is behind the server; the event that updates it brings the next
+		// pass (see writes.go).
+		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
 	}
 	r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionTrue, "", "")
 	r.setCondition(cfg, samplesv1.RemovePending, corev1.ConditionFalse, "", "")
@@ -103,24 +90,25 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		}
 		labels[samplesv1.SamplesManagedLabel] = "false"
 		actual.SetLabels(labels)
-		return settle(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
+		return sampleWritten(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
 	}
 	desired := samples.Desired(src, registry, r.Version)
 	if notFound {
-		return settle(r.Client.Create(ctx, desired), "creating "+what)
+		return sampleWritten(r.Client.Create(ctx, desired), "creating "+what)
 	}
 	if !samples.NeedsUpdate(desired, actual) {
 		return false, nil
 	}
-	return settle(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
+	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
 }
 
-// settle turns the errors that only mean "the cache is behind" into pending.
-func settle(err error, doing string) (bool, error) {
+// sampleWritten turns the errors that only mean "the cache is behind" (writes.go) into
+// pending, so the pass goes on with the other samples and is repeated.
+func sampleWritten(err error, doing string) (pending bool, _ error) {
 	switch {
 	case err == nil:
 		return false, nil
-	case apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || apierrors.IsNotFound(err):
+	case cacheBehind(err):
 		return true, nil
 	default:
 		return false, fmt.Errorf("%s: %w", doing, err)

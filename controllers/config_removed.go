@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,36 +13,34 @@ import (
 )
 
 // reconcileRemoved deletes every sample labelled managed (never skipped ones, never
-// anything else). RemovePending is written as True first so that it can be seen.
-func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg, orig *samplesv1.Config) error {
+// anything else). The pass that deletes leaves RemovePending True in the status it
+// writes; the pass after it, brought by the deletions' events, finds nothing left and
+// records Removed, so a watcher sees RemovePending go True, then False.
+func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.Config) (ctrl.Result, error) {
 	remaining, err := r.managedSamples(ctx)
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
 		r.setCondition(cfg, samplesv1.RemovePending, corev1.ConditionTrue, "", "Deleting samples at "+r.Version)
-		if err := r.Client.Status().Patch(ctx, cfg, client.MergeFrom(orig)); err != nil {
-			return fmt.Errorf("writing the status of Config %s: %w", cfg.Name, err)
-		}
-		orig.Status = *cfg.Status.DeepCopy()
 		if err := r.deleteAll(ctx, remaining); err != nil {
-			return err
+			return ctrl.Result{}, err
 		}
 		ctrl.LoggerFrom(ctx).Info("removed the samples", "count", len(remaining))
+		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
 	}
 	r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionFalse, "", "")
 	r.setCondition(cfg, samplesv1.RemovePending, corev1.ConditionFalse, "", "")
 	r.setStatusState(cfg, samplesv1.Removed)
 	cfg.Status.Architectures = nil
-	return nil
+	return ctrl.Result{}, nil
 }
 
 // managedSamples lists the image streams and templates labelled managed "true".
 func (r *ConfigReconciler) managedSamples(ctx context.Context) ([]client.Object, error) {
 	var out []client.Object
 	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		list := newSampleList(gvk)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			return nil, fmt.Errorf("listing managed %ss: %w", gvk.Kind, err)
@@ -62,12 +59,4 @@ func (r *ConfigReconciler) deleteAll(ctx context.Context, objs []client.Object) 
 		}
 	}
 	return nil
-}
-
-func (r *ConfigReconciler) deleteManagedSamples(ctx context.Context) error {
-	objs, err := r.managedSamples(ctx)
-	if err != nil {
-		return err
-	}
-	return r.deleteAll(ctx, objs)
 }

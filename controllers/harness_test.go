@@ -322,7 +322,7 @@ func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReco
 	return &ConfigReconciler{
 		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
 		OperatorNamespace: samplesv1.OperatorNamespace,
-		Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
+		Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorder(eventReporter),
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -27,14 +26,6 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
-// Wire names of the import-error ConfigMaps.
-const (
-	ImportErrorLabel = "samples.openshift.io/imagestream-error"
-	// LastRetryAnnotation on an import-error ConfigMap is when the stream's failing tags
-	// were last retried, so that a restarted operator keeps the schedule.
-	LastRetryAnnotation = samplesv1.GroupName + "/last-import-retry"
-)
-
 // ImportReconciler tracks the tag imports of each managed image stream: a ConfigMap per
 // failing stream in the operator namespace, and a retry through ImageStreamImport when
 // the failure is first seen and every RetryInterval after.
@@ -43,20 +34,23 @@ type ImportReconciler struct {
 	Content           *content.Source
 	OperatorNamespace string
 	RetryInterval     time.Duration
-	Clock             clock.PassiveClock
+	Clock             clock.Clock
 	// Retries counts accepted retry requests per image stream.
 	Retries *prometheus.CounterVec
 }
 
 // +kubebuilder:rbac:groups=image.openshift.io,namespace=openshift,resources=imagestreamimports,verbs=create
+// +kubebuilder:rbac:groups=image.openshift.io,namespace=openshift,resources=imagestreams,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",namespace=openshift-cluster-samples-operator,resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=samples.operator.openshift.io,resources=configs,verbs=get;list;watch
 
 // Reconcile keeps one image stream's import-error ConfigMap and retries in step with its
 // status. Requests are namespaced openshift/<stream>.
-func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	defer func() { result, err = settle(result, err) }()
 	name := req.Name
 	cm := &corev1.ConfigMap{}
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}, cm)
+	err = r.Client.Get(ctx, types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}, cm)
 	if apierrors.IsNotFound(err) {
 		cm = nil
 	} else if err != nil {
@@ -89,7 +83,7 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	now := r.Clock.Now()
 	var last time.Time
 	if cm != nil {
-		last, _ = time.Parse(time.RFC3339, cm.Annotations[LastRetryAnnotation])
+		last, _ = time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
 	}
 	if last.IsZero() || !now.Before(imports.NextRetry(name, last, r.RetryInterval)) {
 		retried, err := r.retry(ctx, is, failures)
@@ -106,6 +100,8 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if last.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	// The retry is due at NextRetry; a pass a moment early finds it not yet due and
+	// schedules it again, so the wait is at least a second.
 	return ctrl.Result{RequeueAfter: max(imports.NextRetry(name, last, r.RetryInterval).Sub(r.Clock.Now()), time.Second)}, nil
 }
 
@@ -116,16 +112,11 @@ func (r *ImportReconciler) tracked(ctx context.Context, name string) (bool, erro
 	if cfg == nil || err != nil {
 		return false, err
 	}
-	plan := state.Decide(cfg)
-	if !cfg.DeletionTimestamp.IsZero() || plan.State != samplesv1.Managed || plan.Invalid != "" || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
-		return false, nil
+	plan, set, err := planContent(r.Content, cfg)
+	if err != nil || !isPlanned(cfg, plan) || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
+		return false, nil // content problems are the config controller's to report
 	}
-	inv, err := r.Content.Inventory()
-	if err != nil {
-		return false, nil // the config controller reports it
-	}
-	set, ok := inv.For(plan.Arch)
-	return ok && set.ImageStreams[name] != nil, nil
+	return set.ImageStreams[name] != nil, nil
 }
 
 // retry asks for a re-import of the failing tags; false when the request could not be made.
@@ -137,7 +128,7 @@ func (r *ImportReconciler) retry(ctx context.Context, is *imagev1.ImageStream, f
 		return false, nil
 	}
 	if err := r.Client.Create(ctx, isi); err != nil {
-		if transient(err) || apierrors.IsAlreadyExists(err) {
+		if transient(err) || cacheBehind(err) {
 			return false, err
 		}
 		log.Error(err, "the retry request was refused", "imagestream", is.Name)
@@ -153,16 +144,16 @@ func (r *ImportReconciler) retry(ctx context.Context, is *imagev1.ImageStream, f
 func (r *ImportReconciler) writeErrorConfigMap(ctx context.Context, cm *corev1.ConfigMap, name string, failures map[string]string, last time.Time) error {
 	ann := map[string]string{}
 	if !last.IsZero() {
-		ann[LastRetryAnnotation] = last.UTC().Format(time.RFC3339)
+		ann[samplesv1.LastRetryAnnotation] = last.UTC().Format(time.RFC3339)
 	}
 	if cm == nil {
 		cm = &corev1.ConfigMap{}
 		cm.Namespace, cm.Name = r.OperatorNamespace, name
-		cm.Labels = map[string]string{ImportErrorLabel: "true"}
+		cm.Labels = map[string]string{samplesv1.ImportErrorLabel: "true"}
 		cm.Annotations, cm.Data = ann, failures
-		return client.IgnoreAlreadyExists(r.Client.Create(ctx, cm))
+		return r.Client.Create(ctx, cm)
 	}
-	if maps.Equal(cm.Data, failures) && cm.Annotations[LastRetryAnnotation] == ann[LastRetryAnnotation] && cm.Labels[ImportErrorLabel] == "true" {
+	if maps.Equal(cm.Data, failures) && cm.Annotations[samplesv1.LastRetryAnnotation] == ann[samplesv1.LastRetryAnnotation] && cm.Labels[samplesv1.ImportErrorLabel] == "true" {
 		return nil
 	}
 	orig := cm.DeepCopy()
@@ -170,7 +161,7 @@ func (r *ImportReconciler) writeErrorConfigMap(ctx context.Context, cm *corev1.C
 	if cm.Labels == nil {
 		cm.Labels = map[string]string{}
 	}
-	cm.Labels[ImportErrorLabel] = "true"
+	cm.Labels[samplesv1.ImportErrorLabel] = "true"
 	if cm.Annotations == nil {
 		cm.Annotations = map[string]string{}
 	}
@@ -180,7 +171,7 @@ func (r *ImportReconciler) writeErrorConfigMap(ctx context.Context, cm *corev1.C
 
 // deleteErrorConfigMap deletes the stream's ConfigMap, if it is one the operator made.
 func (r *ImportReconciler) deleteErrorConfigMap(ctx context.Context, cm *corev1.ConfigMap) error {
-	if cm == nil || cm.Labels[ImportErrorLabel] != "true" {
+	if cm == nil || cm.Labels[samplesv1.ImportErrorLabel] != "true" {
 		return nil
 	}
 	return client.IgnoreNotFound(r.Client.Delete(ctx, cm, client.Preconditions{UID: &cm.UID}))
@@ -190,15 +181,33 @@ func (r *ImportReconciler) deleteErrorConfigMap(ctx context.Context, cm *corev1.
 // changes concern every stream).
 func (r *ImportReconciler) SetupWithManager(mgr ctrl.Manager) error { return r.setup(mgr, r) }
 
+// complete refuses what the reconciler cannot run without and defaults the rest.
+func (r *ImportReconciler) complete() error {
+	if err := requireCommon("import controller", r.Client != nil, r.OperatorNamespace); err != nil {
+		return err
+	}
+	if r.Content == nil {
+		return errMissing("import controller", "Content")
+	}
+	defaultClock(&r.Clock)
+	defaultDuration(&r.RetryInterval, DefaultImportRetryInterval)
+	if r.RetryInterval < minImportRetryInterval {
+		return fmt.Errorf("import controller: RetryInterval %s is below %s", r.RetryInterval, minImportRetryInterval)
+	}
+	return nil
+}
+
 // setup registers rec (r, or a test's wrapper around it) with r's watches.
 func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
+	if err := r.complete(); err != nil {
+		return err
+	}
 	toStream := func(_ context.Context, o client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: o.GetName()}}}
 	}
 	allStreams := func(ctx context.Context, _ client.Object) []reconcile.Request {
 		names := map[string]bool{}
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(ImageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
+		list := newSampleList(ImageStreamGVK)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace)); err == nil {
 			for _, i := range list.Items {
 				names[i.GetName()] = true
@@ -221,32 +230,4 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)
-}
-
-// ImportMetrics reports, for the metrics collector, the image streams of the inventory
-// in effect and which have an import-error ConfigMap.
-func ImportMetrics(c client.Reader, src *content.Source, operatorNamespace string) func(context.Context) ([]string, map[string]bool, error) {
-	return func(ctx context.Context) ([]string, map[string]bool, error) {
-		cfg, err := clusterConfig(ctx, c)
-		if cfg == nil || err != nil {
-			return nil, nil, err
-		}
-		inv, err := src.Inventory()
-		if err != nil {
-			return nil, nil, nil
-		}
-		set, ok := inv.For(state.Decide(cfg).Arch)
-		if !ok {
-			return nil, nil, nil
-		}
-		cms, err := importErrorConfigMaps(ctx, c, operatorNamespace)
-		if err != nil {
-			return nil, nil, err
-		}
-		failing := map[string]bool{}
-		for _, cm := range cms {
-			failing[cm.Name] = true
-		}
-		return set.ImageStreamNames(), failing, nil
-	}
 }

@@ -77,7 +77,7 @@ func TestImportFailuresAreReportedAndRetried(t *testing.T) {
 	if v := testutil.ToFloat64(op.retries.WithLabelValues("python")); v < 1 {
 		t.Errorf("retry counter = %v", v)
 	}
-	streams, failing, err := ImportMetrics(env.Client, testSource(), samplesv1.OperatorNamespace)(context.Background())
+	streams, failing, err := importMetricsSource(env.Client, testSource(), samplesv1.OperatorNamespace)(context.Background())
 	if err != nil || len(streams) != 2 || !failing["python"] || failing["ruby"] {
 		t.Errorf("failed-import metric inputs: %v %v %v", streams, failing, err)
 	}
@@ -108,7 +108,7 @@ func TestImportFailuresAreReportedAndRetried(t *testing.T) {
 		return !ok, ""
 	})
 	waitCondition(t, samplesv1.ImportImageErrorsExist, corev1.ConditionFalse)
-	_, failing, _ = ImportMetrics(env.Client, testSource(), samplesv1.OperatorNamespace)(context.Background())
+	_, failing, _ = importMetricsSource(env.Client, testSource(), samplesv1.OperatorNamespace)(context.Background())
 	if failing["python"] {
 		t.Error("python still failing in the metric")
 	}
@@ -157,7 +157,7 @@ func TestRestartDoesNotRetryAtOnce(t *testing.T) {
 	createConfig(t, managed(), true)
 	eventually(t, "first retry recorded", func() (bool, string) {
 		cm, ok := errorConfigMap(t, "python")
-		return ok && cm.Annotations[LastRetryAnnotation] != "" && len(retriesOf("python")) == before+1, ""
+		return ok && cm.Annotations[samplesv1.LastRetryAnnotation] != "" && len(retriesOf("python")) == before+1, ""
 	})
 	op.stop()
 
@@ -186,7 +186,7 @@ func TestMirrorMap(t *testing.T) {
 	var cm *corev1.ConfigMap
 	eventually(t, "mirror map written while Removed", func() (bool, string) {
 		var ok bool
-		cm, ok = errorConfigMap(t, MirrorConfigMap)
+		cm, ok = errorConfigMap(t, samplesv1.MirrorConfigMap)
 		return ok, ""
 	})
 	want := map[string]string{
@@ -200,7 +200,7 @@ func TestMirrorMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "mirror map recreated", func() (bool, string) {
-		got, ok := errorConfigMap(t, MirrorConfigMap)
+		got, ok := errorConfigMap(t, samplesv1.MirrorConfigMap)
 		return ok && got.UID != cm.UID, ""
 	})
 }
@@ -213,7 +213,7 @@ func TestMirrorMapOnRealContent(t *testing.T) {
 	startOperator(t, operatorOptions{content: os.DirFS(dir)})
 	createConfig(t, samplesv1.ConfigSpec{ManagementState: samplesv1.Removed}, true)
 	eventually(t, "mirror map with 265 entries", func() (bool, string) {
-		cm, ok := errorConfigMap(t, MirrorConfigMap)
+		cm, ok := errorConfigMap(t, samplesv1.MirrorConfigMap)
 		return ok && len(cm.Data) == 265, fmt.Sprint(ok, " ", len(cmData(cm)))
 	})
 }

@@ -6,17 +6,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
-// Reads and watch filters the controllers share.
+// Reads the controllers share.
+
+// clusterConfigKey is the one Config the operator acts on.
+var clusterConfigKey = types.NamespacedName{Name: samplesv1.ConfigName}
+
+// clusterKey names the singleton cluster configuration objects (network, image, proxy).
+var clusterKey = types.NamespacedName{Name: "cluster"}
 
 // clusterConfig returns the Config "cluster", or nil when there is none.
 func clusterConfig(ctx context.Context, c client.Reader) (*samplesv1.Config, error) {
@@ -29,10 +33,21 @@ func clusterConfig(ctx context.Context, c client.Reader) (*samplesv1.Config, err
 	return cfg, nil
 }
 
+// planContent is what the Config asks for and the content it applies to: the plan
+// (state.PlanFor) and the content set of the plan's architecture. err is the content's
+// problem (a *content.FileError for a tree that cannot be loaded, a
+// *content.MissingArchError for an architecture it lacks); the config controller
+// reports it, the others act as if there were no content.
+func planContent(src *content.Source, cfg *samplesv1.Config) (state.Plan, *content.Set, error) {
+	plan := state.PlanFor(cfg)
+	set, err := src.SetFor(plan.Arch)
+	return plan, set, err
+}
+
 // importErrorConfigMaps lists the import-error ConfigMaps the operator made.
 func importErrorConfigMaps(ctx context.Context, c client.Reader, namespace string) ([]corev1.ConfigMap, error) {
 	cms := &corev1.ConfigMapList{}
-	if err := c.List(ctx, cms, client.InNamespace(namespace), client.MatchingLabels{ImportErrorLabel: "true"}); err != nil {
+	if err := c.List(ctx, cms, client.InNamespace(namespace), client.MatchingLabels{samplesv1.ImportErrorLabel: "true"}); err != nil {
 		return nil, err
 	}
 	return cms.Items, nil
@@ -56,28 +71,4 @@ func pullSecretLacksTBR(ctx context.Context, c client.Reader) (string, error) {
 		return "key " + credentials.SecretKey + " of secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " has no credentials for registry.redhat.io", nil
 	}
 	return "", nil
-}
-
-// only passes events of objects for which keep is true.
-func only(keep func(o client.Object) bool) builder.Predicates {
-	return builder.WithPredicates(predicate.NewPredicateFuncs(keep))
-}
-
-func named(name string) builder.Predicates {
-	return only(func(o client.Object) bool { return o.GetName() == name })
-}
-
-func inNamespace(ns string) builder.Predicates {
-	return only(func(o client.Object) bool { return o.GetNamespace() == ns })
-}
-
-func isImportErrorConfigMap(o client.Object, ns string) bool {
-	return o.GetNamespace() == ns && o.GetLabels()[ImportErrorLabel] == "true"
-}
-
-// enqueue maps every event to a reconcile of key.
-func enqueue(key types.NamespacedName) handler.EventHandler {
-	return handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
-		return []reconcile.Request{{NamespacedName: key}}
-	})
 }

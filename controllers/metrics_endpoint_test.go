@@ -17,12 +17,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
 )
 
@@ -97,14 +94,12 @@ func TestMetricsEndpointIsAuthenticated(t *testing.T) {
 	t.Cleanup(func() { reg.Unregister(col) })
 	col.WithLabelValues("ruby").Inc()
 
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 env.Scheme,
+	// The manager main.go builds, with metrics served as --metrics-secure serves them.
+	mgr, err := NewManager(env.Config, ManagerOptions{
+		OperatorNamespace:  samplesv1.OperatorNamespace,
+		MetricsBindAddress: addr, MetricsSecure: true,
 		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
-		Metrics: metricsserver.Options{
-			BindAddress: addr, SecureServing: true,
-			FilterProvider: filters.WithAuthenticationAndAuthorization,
-		},
+		SeveralPerProcess:      true,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,13 +8,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
 )
 
-// Options configure the whole operator.
+// Options configure the whole operator; zero fields take the defaults of defaults.go.
 type Options struct {
 	Version           string
 	OperatorNamespace string
@@ -33,14 +34,10 @@ type Options struct {
 	Clock      clock.Clock
 }
 
-// Leader election (--leader-elect) keeps a Lease in the operator namespace.
-// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-cluster-samples-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete
-
-// Setup registers every controller, the readiness check and the metrics with mgr.
+// Setup registers every controller, the health and readiness checks and the metrics
+// with mgr.
 func Setup(mgr ctrl.Manager, o Options) error {
-	if o.Clock == nil {
-		o.Clock = clock.RealClock{}
-	}
+	o = o.withDefaults()
 	boot := &BootstrapReconciler{
 		Client: mgr.GetClient(), GOARCH: o.GOARCH,
 		ProbeAddress: o.ProbeAddress, ProbeTimeout: o.ProbeTimeout, ProbeInterval: o.ProbeInterval, DialTimeout: o.DialTimeout,
@@ -49,12 +46,15 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := boot.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the bootstrap controller: %w", err)
 	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
 	if err := mgr.AddReadyzCheck("bootstrap", boot.ReadyCheck); err != nil {
 		return err
 	}
 	if err := (&ConfigReconciler{
 		Client: mgr.GetClient(), Content: o.Content, Version: o.Version, OperatorNamespace: o.OperatorNamespace,
-		Clock: o.Clock, Recorder: mgr.GetEventRecorderFor("cluster-samples-operator"),
+		Clock: o.Clock, Recorder: mgr.GetEventRecorder(eventReporter),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the config controller: %w", err)
 	}
@@ -75,7 +75,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	return metrics.Register(o.Registerer, metrics.Sources{
 		Config:        func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, mgr.GetClient()) },
-		Streams:       ImportMetrics(mgr.GetClient(), o.Content, o.OperatorNamespace),
-		TBRCredential: TBRCredential(mgr.GetClient()),
+		Streams:       importMetricsSource(mgr.GetClient(), o.Content, o.OperatorNamespace),
+		TBRCredential: tbrCredentialSource(mgr.GetClient()),
 	})
 }

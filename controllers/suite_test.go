@@ -5,12 +5,9 @@ import (
 	"testing"
 
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
@@ -38,13 +35,10 @@ func TestMain(m *testing.M) {
 // ends. funcs, when given, intercept the calls of the manager's client.
 func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...interceptor.Funcs) (stop func()) {
 	t.Helper()
-	opts := ctrl.Options{
-		Scheme:                 env.Scheme,
-		Cache:                  CacheOptions(samplesv1.OperatorNamespace),
-		Client:                 ClientOptions(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+	opts := ManagerOptions{
+		OperatorNamespace:  samplesv1.OperatorNamespace,
+		MetricsBindAddress: "0", HealthProbeBindAddress: "0",
+		SeveralPerProcess: true,
 	}
 	if len(funcs) > 0 {
 		opts.NewClient = func(cfg *rest.Config, o client.Options) (client.Client, error) {
@@ -55,7 +49,7 @@ func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...int
 			return interceptor.NewClient(c, funcs[0]), nil
 		}
 	}
-	mgr, err := ctrl.NewManager(env.Config, opts)
+	mgr, err := NewManager(env.Config, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,25 @@ const (
 	// OperatorNamespace holds the operator's ConfigMaps.
 	OperatorNamespace = "openshift-cluster-samples-operator"
 
+	// MirrorConfigMap, in the operator namespace, lists every image the samples use as
+	// <imagestream>_<tag>: <image>, for mirroring to a disconnected cluster.
+	MirrorConfigMap = "imagestreamtag-to-image"
+	// ImportErrorLabel is "true" on the per-stream ConfigMaps (in the operator
+	// namespace, named after the stream) that hold its failing tags' import errors.
+	ImportErrorLabel = "samples.openshift.io/imagestream-error"
+	// LastRetryAnnotation on an import-error ConfigMap is when the stream's failing tags
+	// were last retried (RFC 3339), so that a restarted operator keeps the schedule.
+	LastRetryAnnotation = GroupName + "/last-import-retry"
+	// BootstrapRemovedReasonAnnotation and BootstrapRemovedMessageAnnotation on a Config
+	// the operator created as Removed say why, so a restart reports the same reason.
+	BootstrapRemovedReasonAnnotation  = GroupName + "/bootstrap-removed-reason"
+	BootstrapRemovedMessageAnnotation = GroupName + "/bootstrap-removed-message"
+)
+
+// Architecture names a Config may list in spec.architectures. The content directories
+// are named X86Architecture, AArch64Architecture, PPCArchitecture and S390Architecture;
+// AMDArchitecture and ARMArchitecture are aliases of the first two.
+const (
 	X86Architecture     = "x86_64"
 	AMDArchitecture     = "amd64"
 	AArch64Architecture = "aarch64"

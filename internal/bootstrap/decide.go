@@ -6,13 +6,6 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 )
 
-// Annotations on a Config that the operator bootstrapped as Removed, saying why; they
-// survive restarts so the reason is reported the same way afterwards.
-const (
-	RemovedReasonAnnotation  = samplesv1.GroupName + "/bootstrap-removed-reason"
-	RemovedMessageAnnotation = samplesv1.GroupName + "/bootstrap-removed-message"
-)
-
 // Reasons for a Removed bootstrap.
 const (
 	ReasonIPv6                = "IPv6"
@@ -31,11 +24,11 @@ type Decision struct {
 // bootstrap.
 const HowToManage = "to install the samples, run `oc edit configs.samples.operator.openshift.io cluster` and set managementState: Managed (on a restricted network, first mirror the images and set samplesRegistry to the mirror)"
 
-// Decide applies the bootstrap rules in order: an IPv6-only cluster, an image
+// InitialState applies the bootstrap rules in order: an IPv6-only cluster, an image
 // configuration that forbids importing from the samples registry, then an unreachable
 // registry start Removed; anything else starts Managed. reach is only called when the
 // earlier rules did not decide, since it may take minutes.
-func Decide(ipv6Only bool, imageForbidden string, reach func() error) Decision {
+func InitialState(ipv6Only bool, imageForbidden string, reach func() error) Decision {
 	if ipv6Only {
 		return Decision{samplesv1.Removed, ReasonIPv6, "the cluster network is IPv6-only, and the samples registry cannot be reached over IPv6"}
 	}
@@ -51,6 +44,6 @@ func Decide(ipv6Only bool, imageForbidden string, reach func() error) Decision {
 // TBRInaccessible tells whether cfg is a Config bootstrapped Removed because the
 // terms-based registry was unreachable and not yet switched to another state.
 func TBRInaccessible(cfg *samplesv1.Config) bool {
-	return cfg != nil && cfg.Annotations[RemovedReasonAnnotation] == ReasonRegistryUnreachable &&
+	return cfg != nil && cfg.Annotations[samplesv1.BootstrapRemovedReasonAnnotation] == ReasonRegistryUnreachable &&
 		cfg.Spec.ManagementState == samplesv1.Removed
 }

@@ -33,7 +33,7 @@ func ConfigFor(goarch string, d Decision) *samplesv1.Config {
 		},
 	}
 	if d.Reason != "" {
-		cfg.Annotations = map[string]string{RemovedReasonAnnotation: d.Reason, RemovedMessageAnnotation: d.Message}
+		cfg.Annotations = map[string]string{samplesv1.BootstrapRemovedReasonAnnotation: d.Reason, samplesv1.BootstrapRemovedMessageAnnotation: d.Message}
 	}
 	return cfg
 }

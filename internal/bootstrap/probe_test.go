@@ -122,17 +122,17 @@ func TestDecide(t *testing.T) {
 		{"unreachable", false, "", down, samplesv1.Removed, ReasonRegistryUnreachable},
 		{"reachable", false, "", up, samplesv1.Managed, ""},
 	} {
-		d := Decide(tc.ipv6, tc.forbidden, tc.reach)
+		d := InitialState(tc.ipv6, tc.forbidden, tc.reach)
 		if d.State != tc.state || d.Reason != tc.reason {
 			t.Errorf("%s: %+v", tc.name, d)
 		}
 	}
-	Decide(true, "", spy)
+	InitialState(true, "", spy)
 	if probed {
 		t.Error("probed the registry although IPv6 had decided")
 	}
-	cfg := ConfigFor("amd64", Decide(false, "", down))
-	if !TBRInaccessible(cfg) || !strings.Contains(cfg.Annotations[RemovedMessageAnnotation], "refused") {
+	cfg := ConfigFor("amd64", InitialState(false, "", down))
+	if !TBRInaccessible(cfg) || !strings.Contains(cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation], "refused") {
 		t.Errorf("unreachable bootstrap Config: %+v", cfg.ObjectMeta)
 	}
 	cfg.Spec.ManagementState = samplesv1.Managed

@@ -14,6 +14,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 )
 
 //go:embed all:assets
@@ -30,10 +32,10 @@ func Embedded() fs.FS {
 
 // Architecture directories, and the Config's names for them.
 var archDirs = map[string]string{
-	"x86_64": "x86_64", "amd64": "x86_64",
-	"aarch64": "aarch64", "arm64": "aarch64",
-	"ppc64le": "ppc64le",
-	"s390x":   "s390x",
+	samplesv1.X86Architecture: samplesv1.X86Architecture, samplesv1.AMDArchitecture: samplesv1.X86Architecture,
+	samplesv1.AArch64Architecture: samplesv1.AArch64Architecture, samplesv1.ARMArchitecture: samplesv1.AArch64Architecture,
+	samplesv1.PPCArchitecture:  samplesv1.PPCArchitecture,
+	samplesv1.S390Architecture: samplesv1.S390Architecture,
 }
 
 // ArchDir is the content directory of a Config architecture name, and whether the
@@ -206,4 +208,26 @@ func (s *Source) Inventory() (*Inventory, error) {
 	}
 	s.inv = inv
 	return inv, nil
+}
+
+// MissingArchError says the content has no samples for an architecture the Config
+// names (a supported name whose directory the tree lacks).
+type MissingArchError struct{ Arch string }
+
+func (e *MissingArchError) Error() string {
+	return fmt.Sprintf("the samples content has no %q architecture", e.Arch)
+}
+
+// SetFor returns the content of a Config architecture name. The error is the load
+// error (a *FileError) when the tree cannot be read, or a *MissingArchError.
+func (s *Source) SetFor(arch string) (*Set, error) {
+	inv, err := s.Inventory()
+	if err != nil {
+		return nil, err
+	}
+	set, ok := inv.For(arch)
+	if !ok {
+		return nil, &MissingArchError{Arch: arch}
+	}
+	return set, nil
 }

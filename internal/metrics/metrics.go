@@ -11,8 +11,8 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
-	"github.com/openshift/cluster-samples-operator/internal/status"
 )
 
 // ConfigGetter returns the Config "cluster", or nil when there is none.
@@ -81,7 +81,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.tbrInaccessible, bootstrap.TBRInaccessible(cfg))
 	degraded := false
 	if cfg != nil {
-		conds, _ := status.Compute(status.Inputs{Config: cfg})
+		conds, _ := clusteroperator.Compute(clusteroperator.Inputs{Config: cfg})
 		degraded = conds[2].Status == configv1.ConditionTrue
 	}
 	gauge(c.degraded, degraded)

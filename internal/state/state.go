@@ -26,8 +26,8 @@ type Plan struct {
 // DefaultArchitecture applies when spec.architectures is empty.
 const DefaultArchitecture = samplesv1.X86Architecture
 
-// Decide turns the Config into a Plan.
-func Decide(cfg *samplesv1.Config) Plan {
+// PlanFor turns the Config into a Plan.
+func PlanFor(cfg *samplesv1.Config) Plan {
 	p := Plan{Arch: DefaultArchitecture}
 	switch s := cfg.Spec.ManagementState; s {
 	case samplesv1.Unmanaged, samplesv1.Removed:

@@ -37,7 +37,7 @@ func TestDecide(t *testing.T) {
 		{"arch change after removal", cfg("Managed", []string{"s390x"}, "Removed", nil), "Managed", "s390x", "", ""},
 		{"arch change while removed", cfg("Removed", []string{"s390x"}, "Managed", []string{"x86_64"}), "Removed", "s390x", "", ""},
 	} {
-		p := Decide(tc.cfg)
+		p := PlanFor(tc.cfg)
 		if p.State != tc.state || p.Arch != tc.arch {
 			t.Errorf("%s: state %s arch %s, want %s %s", tc.name, p.State, p.Arch, tc.state, tc.arch)
 		}

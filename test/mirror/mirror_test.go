@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/cli"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) { testenv.Main(m, &env) }
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := mirror.Run(context.Background(), args, &out, &errb)
+	code := cli.Mirror(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

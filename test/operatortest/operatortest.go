@@ -9,11 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
@@ -33,22 +29,14 @@ type Options struct {
 // the test ends or stop is called.
 func Start(t testing.TB, cfg *rest.Config, s *runtime.Scheme, o Options) (stop func()) {
 	t.Helper()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        s,
-		Cache:                         controllers.CacheOptions(samplesv1.OperatorNamespace),
-		Client:                        controllers.ClientOptions(),
-		NewClient:                     o.NewClient,
-		Metrics:                       metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress:        "0",
-		LeaderElection:                true,
-		LeaderElectionID:              "cluster-samples-operator-lock",
-		LeaderElectionNamespace:       samplesv1.OperatorNamespace,
-		LeaderElectionReleaseOnCancel: true,
-		LeaseDuration:                 o.LeaseDuration,
-		RenewDeadline:                 o.RenewDeadline,
-		RetryPeriod:                   o.RetryPeriod,
+	mgr, err := controllers.NewManager(cfg, controllers.ManagerOptions{
+		OperatorNamespace:  samplesv1.OperatorNamespace,
+		MetricsBindAddress: "0", HealthProbeBindAddress: "0",
+		LeaderElect:   true,
+		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod,
+		NewClient: o.NewClient,
 		// Tests start several managers in one process.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		SeveralPerProcess: true,
 	})
 	if err != nil {
 		t.Fatal(err)

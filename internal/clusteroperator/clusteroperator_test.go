@@ -1,4 +1,4 @@
-package status
+package clusteroperator
 
 import (
 	"strings"
@@ -36,7 +36,7 @@ func TestCompute(t *testing.T) {
 	deleting := config(samplesv1.Managed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.SamplesExist: "True"}, "")
 	deleting.DeletionTimestamp = &metav1.Time{Time: time.Now()}
 	tbr := config(samplesv1.Removed, nil, "")
-	tbr.Annotations = map[string]string{bootstrap.RemovedReasonAnnotation: bootstrap.ReasonRegistryUnreachable}
+	tbr.Annotations = map[string]string{samplesv1.BootstrapRemovedReasonAnnotation: bootstrap.ReasonRegistryUnreachable}
 	removing := config(samplesv1.Removed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.RemovePending: "True"}, "")
 	removing.Status.ManagementState = samplesv1.Managed
 

@@ -1,4 +1,7 @@
-package mirror
+// Package cli holds the subcommands of the cluster-samples-operator binary that talk to
+// a user: they parse flags, read files or a cluster, and print; the decisions stay in
+// internal/.
+package cli
 
 import (
 	"context"
@@ -21,6 +24,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
+	"github.com/openshift/cluster-samples-operator/internal/mirror"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -49,7 +53,7 @@ Examples:
 `
 
 // Run is `cluster-samples-operator mirror ARGS...`; it returns the exit code.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		if len(args) == 0 {
@@ -96,40 +100,40 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch sub {
 	case "images":
-		for _, img := range Images(entries) {
+		for _, img := range mirror.Images(entries) {
 			fmt.Fprintln(stdout, img)
 		}
 	case "mapping":
-		if err := ValidateRegistry(*to); err != nil {
+		if err := mirror.ValidateRegistry(*to); err != nil {
 			return fail(2, "--to: %v", err)
 		}
-		for _, img := range Images(entries) {
-			fmt.Fprintf(stdout, "%s=%s\n", img, Destination(img, *to))
+		for _, img := range mirror.Images(entries) {
+			fmt.Fprintf(stdout, "%s=%s\n", img, mirror.Destination(img, *to))
 		}
 	case "check":
-		if err := ValidateRegistry(*reg); err != nil {
+		if err := mirror.ValidateRegistry(*reg); err != nil {
 			return fail(2, "--registry: %v", err)
 		}
 		if *output != "text" && *output != "json" && *output != "yaml" {
 			return fail(2, "-o must be text, json or yaml")
 		}
-		opts := CheckOptions{Insecure: *insecure, Concurrency: *concurrency, Progress: func(done, total int) {
+		opts := mirror.CheckOptions{Insecure: *insecure, Concurrency: *concurrency, Progress: func(done, total int) {
 			fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
 			if done == total {
 				fmt.Fprintln(stderr)
 			}
 		}}
 		if *authfile != "" {
-			if opts.Keychain, err = AuthFileKeychain(*authfile); err != nil {
+			if opts.Keychain, err = mirror.AuthFileKeychain(*authfile); err != nil {
 				return fail(1, "%v", err)
 			}
 		}
-		results, err := Check(ctx, entries, *reg, opts)
+		results, err := mirror.Check(ctx, entries, *reg, opts)
 		if err != nil {
 			return fail(1, "%v", err)
 		}
-		rep := NewReport(results, *reg)
-		if err := print(stdout, rep, *output); err != nil {
+		rep := mirror.NewReport(results, *reg)
+		if err := printReport(stdout, rep, *output); err != nil {
 			return fail(1, "%v", err)
 		}
 		if *failOnMissing && rep.Missing > 0 {
@@ -141,7 +145,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func defaultArch() string { return bootstrap.ArchitectureForGOARCH(runtime.GOARCH) }
 
-func load(ctx context.Context, fromCluster bool, kubeconfig, opNamespace, assets, arch string) ([]Entry, error) {
+func load(ctx context.Context, fromCluster bool, kubeconfig, opNamespace, assets, arch string) ([]mirror.Entry, error) {
 	if fromCluster {
 		return loadFromCluster(ctx, kubeconfig, opNamespace)
 	}
@@ -157,10 +161,10 @@ func load(ctx context.Context, fromCluster bool, kubeconfig, opNamespace, assets
 	if !ok {
 		return nil, fmt.Errorf("no content for architecture %q (%s)", arch, content.SupportedArchitectures)
 	}
-	return FromMap(imports.MirrorMap(set.ImageStreams), nil), nil
+	return mirror.FromMap(imports.MirrorMap(set.ImageStreams), nil), nil
 }
 
-func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]Entry, error) {
+func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mirror.Entry, error) {
 	if kubeconfig == "" {
 		return nil, errors.New("--from-cluster needs --kubeconfig or KUBECONFIG")
 	}
@@ -173,8 +177,8 @@ func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]Ent
 		return nil, err
 	}
 	cm := &corev1.ConfigMap{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: "imagestreamtag-to-image"}, cm); err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/imagestreamtag-to-image: %v", opNamespace, err)
+	if err := c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.MirrorConfigMap}, cm); err != nil {
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %v", opNamespace, samplesv1.MirrorConfigMap, err)
 	}
 	var skipped []string
 	samples := &samplesv1.Config{}
@@ -183,10 +187,10 @@ func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]Ent
 	} else if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("reading configs.samples.operator.openshift.io/cluster: %v", err)
 	}
-	return FromMap(cm.Data, skipped), nil
+	return mirror.FromMap(cm.Data, skipped), nil
 }
 
-func print(w io.Writer, rep Report, format string) error {
+func printReport(w io.Writer, rep mirror.Report, format string) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)

@@ -1,6 +1,6 @@
-// Package status computes the openshift-samples ClusterOperator from the Config: the
+// Package clusteroperator computes the openshift-samples ClusterOperator status from the Config: the
 // Available/Progressing/Degraded quartet administrators read in `oc get clusteroperators`.
-package status
+package clusteroperator
 
 import (
 	"fmt"

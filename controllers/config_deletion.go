@@ -1,0 +1,33 @@
+package controllers
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+)
+
+// reconcileDelete removes the managed samples, then the finalizer, so that the Config can
+// go; the bootstrap controller then creates a new default one.
+func (r *ConfigReconciler) reconcileDelete(ctx context.Context, cfg *samplesv1.Config) error {
+	if !controllerutil.ContainsFinalizer(cfg, samplesv1.ConfigFinalizer) {
+		return nil
+	}
+	objs, err := r.managedSamples(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.deleteAll(ctx, objs); err != nil {
+		return err
+	}
+	orig := cfg.DeepCopy()
+	controllerutil.RemoveFinalizer(cfg, samplesv1.ConfigFinalizer)
+	if err := r.Client.Patch(ctx, cfg, client.MergeFrom(orig)); err != nil {
+		return err
+	}
+	ctrl.LoggerFrom(ctx).Info("removed the samples of the deleted Config")
+	return nil
+}

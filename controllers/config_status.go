@@ -1,0 +1,72 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+)
+
+// The Config's status: conditions and state, set in memory during a pass and written
+// once by Reconcile's deferred patch.
+
+func (r *ConfigReconciler) now() metav1.Time {
+	return metav1.NewTime(r.Clock.Now().Truncate(time.Second))
+}
+
+func (r *ConfigReconciler) setCondition(cfg *samplesv1.Config, t samplesv1.ConfigConditionType, s corev1.ConditionStatus, reason, msg string) {
+	before := conditions.Get(cfg.Status.Conditions, t)
+	changed := before == nil || before.Status != s
+	cfg.Status.Conditions = conditions.Set(cfg.Status.Conditions, t, s, reason, msg, r.now())
+	if changed && r.Recorder != nil && (t == samplesv1.ConfigurationValid || t == samplesv1.SamplesExist) {
+		kind := corev1.EventTypeNormal
+		if s != corev1.ConditionTrue && t == samplesv1.ConfigurationValid || s == corev1.ConditionUnknown {
+			kind = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(cfg, nil, kind, string(t)+string(s), "Reconcile", "%s is %s: %s", t, s, msg)
+	}
+}
+
+// setStatusState records a state transition and the release version it happened at.
+func (r *ConfigReconciler) setStatusState(cfg *samplesv1.Config, s samplesv1.ManagementState) {
+	if cfg.Status.ManagementState != s && r.Recorder != nil {
+		r.Recorder.Eventf(cfg, nil, corev1.EventTypeNormal, "ManagementState"+string(s), "Reconcile", "samples are now %s", s)
+	}
+	cfg.Status.ManagementState = s
+	cfg.Status.Version = r.Version
+}
+
+// setImportErrors reports the import-error ConfigMaps in ImportImageErrorsExist.
+func (r *ConfigReconciler) setImportErrors(ctx context.Context, cfg *samplesv1.Config) error {
+	cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace)
+	if err != nil {
+		return err
+	}
+	if len(cms) == 0 {
+		r.setCondition(cfg, samplesv1.ImportImageErrorsExist, corev1.ConditionFalse, "", "")
+		return nil
+	}
+	var parts, names []string
+	for _, cm := range cms {
+		tags := make([]string, 0, len(cm.Data))
+		for t := range cm.Data {
+			tags = append(tags, t)
+		}
+		sort.Strings(tags)
+		names = append(names, cm.Name)
+		parts = append(parts, fmt.Sprintf("%s (%s)", cm.Name, strings.Join(tags, ", ")))
+	}
+	sort.Strings(parts)
+	sort.Strings(names)
+	r.setCondition(cfg, samplesv1.ImportImageErrorsExist, corev1.ConditionTrue, strings.Join(names, " "),
+		"These image streams have tags that fail to import: "+strings.Join(parts, "; ")+
+			". Details are in the ConfigMaps of the same names in namespace "+r.OperatorNamespace+".")
+	return nil
+}

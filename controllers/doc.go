@@ -1,0 +1,23 @@
+// Package controllers holds the operator's reconcilers. Each owns one concern and stays
+// thin: read the cluster, ask internal/ what to do, write only what differs.
+//
+// Where each concern lives:
+//
+//	bootstrap (default Config, Managed or Removed)  bootstrap_controller.go
+//	install and repair of the samples (Managed)     config_controller.go, config_managed.go
+//	Removed: deleting the samples                   config_removed.go
+//	deletion of the Config (finalizer)              config_deletion.go
+//	Config status: conditions, Events               config_status.go
+//	the imagestreamtag-to-image ConfigMap           config_mirrormap.go
+//	import failures, error ConfigMaps, retries      imports_controller.go
+//	the openshift-samples ClusterOperator           clusteroperator_controller.go
+//	metrics read at scrape time                     metrics_sources.go
+//	manager, cache and leader election options      manager.go
+//	wiring of all of the above, readiness           setup.go
+//	defaults of every tunable                       defaults.go
+//	how a write's outcome is treated (cache behind) writes.go
+//	shared reads and watch filters                  lookups.go, watches.go
+//
+// RBAC markers sit above the reconciler whose calls need them; hack/generate.sh turns
+// them into config/rbac/role.yaml.
+package controllers

@@ -1,0 +1,116 @@
+package controllers
+
+import (
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/scheme"
+)
+
+// LeaderElectionID names the Lease the replicas compete for.
+const LeaderElectionID = "cluster-samples-operator-lock"
+
+// ManagerOptions are how the manager runs: where it serves metrics and probes and
+// whether it elects a leader. main.go fills them from flags; tests use the same
+// function with their own addresses, so both run the real cache, client and metrics
+// settings.
+type ManagerOptions struct {
+	OperatorNamespace string
+
+	// MetricsBindAddress "0" disables the endpoint. MetricsSecure serves HTTPS with
+	// Kubernetes authentication and authorization (TokenReview, SubjectAccessReview);
+	// MetricsCertDir holds tls.crt and tls.key (empty: a generated certificate).
+	MetricsBindAddress string
+	MetricsSecure      bool
+	MetricsCertDir     string
+	// HealthProbeBindAddress serves /healthz and /readyz; "0" disables it.
+	HealthProbeBindAddress string
+
+	LeaderElect bool
+	// LeaderElectionNamespace holds the Lease (default: OperatorNamespace).
+	LeaderElectionNamespace string
+	// LeaseDuration, RenewDeadline and RetryPeriod override controller-runtime's
+	// leader election timings when set.
+	LeaseDuration, RenewDeadline, RetryPeriod *time.Duration
+
+	// NewClient, when set, builds the manager's client (tests count or fail writes).
+	NewClient client.NewClientFunc
+	// SeveralPerProcess allows more than one manager in a process (tests); controller
+	// names must otherwise be unique.
+	SeveralPerProcess bool
+}
+
+// Leader election (--leader-elect) keeps a Lease in the operator namespace.
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-cluster-samples-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete
+
+// NewManager builds the operator's controller-runtime manager. It is the only place a
+// manager is configured: main.go and every test harness call it.
+func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
+	if o.OperatorNamespace == "" {
+		return nil, fmt.Errorf("no operator namespace given")
+	}
+	metrics := metricsserver.Options{
+		BindAddress:   o.MetricsBindAddress,
+		SecureServing: o.MetricsSecure,
+		CertDir:       o.MetricsCertDir,
+	}
+	if o.MetricsSecure {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	leNamespace := o.LeaderElectionNamespace
+	if leNamespace == "" {
+		leNamespace = o.OperatorNamespace
+	}
+	opts := ctrl.Options{
+		Scheme:                        scheme.New(),
+		Cache:                         cacheOptions(o.OperatorNamespace),
+		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
+		NewClient:                     o.NewClient,
+		Metrics:                       metrics,
+		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionNamespace:       leNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 o.LeaseDuration,
+		RenewDeadline:                 o.RenewDeadline,
+		RetryPeriod:                   o.RetryPeriod,
+	}
+	if o.SeveralPerProcess {
+		opts.Controller = config.Controller{SkipNameValidation: ptr.To(true)}
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	return mgr, nil
+}
+
+// cacheOptions keeps the operator's caches to what it manages: image streams and
+// templates of the openshift namespace and ConfigMaps of its own, not every one in the
+// cluster.
+func cacheOptions(operatorNamespace string) cache.Options {
+	only := map[string]cache.Config{samplesv1.SamplesNamespace: {}}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		newSample(ImageStreamGVK): {Namespaces: only},
+		newSample(TemplateGVK):    {Namespaces: only},
+		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
+		// The pull secret, and no other secret.
+		&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
+			FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),
+		}}},
+	}}
+}

@@ -1,0 +1,56 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+// How every controller treats the outcome of a write.
+//
+// A write the API server refuses with Conflict, AlreadyExists or NotFound means the
+// cache the reconciler read from is behind the server: someone changed, created or
+// deleted the object since. That is not a failure to report. The pass ends, and the
+// next one, brought by the watch event of that change or by cacheBehindRequeue at the
+// latest, starts from the newer state.
+
+// cacheBehindRequeue is how soon a pass that found the cache behind runs again if no
+// watch event brings it sooner.
+const cacheBehindRequeue = 2 * time.Second
+
+// cacheBehind tells whether err (or any error joined in it) only says the cache is
+// behind the server.
+func cacheBehind(err error) bool {
+	return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) || apierrors.IsNotFound(err)
+}
+
+// settle is the last step of every Reconcile: an error that only says the cache is
+// behind becomes a requeue, anything else is returned for controller-runtime to log and
+// retry with backoff.
+func settle(result ctrl.Result, err error) (ctrl.Result, error) {
+	if err != nil && cacheBehind(err) {
+		return requeueSooner(result, cacheBehindRequeue), nil
+	}
+	return result, err
+}
+
+// requeueSooner returns result with its RequeueAfter lowered to after.
+func requeueSooner(result ctrl.Result, after time.Duration) ctrl.Result {
+	if result.RequeueAfter == 0 || after < result.RequeueAfter {
+		result.RequeueAfter = after
+	}
+	return result
+}
+
+// transient tells errors worth a quick retry (the API server is busy or restarting)
+// from those a user must act on; only the latter change conditions.
+func transient(err error) bool {
+	return apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) ||
+		apierrors.IsUnexpectedServerError(err) || errors.Is(err, context.DeadlineExceeded) ||
+		apierrors.ReasonForError(err) == metav1.StatusReasonUnknown
+}
