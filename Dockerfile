@@ -1,5 +1,6 @@
 FROM golang:1.26 AS builder
-ARG VERSION=0.0.0-dev
+# `make image` passes VERSION from the Makefile, the one place it is written.
+ARG VERSION
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -2,8 +2,16 @@
 # `make test` runs every test. Go is the only prerequisite: everything else is built
 # from the Go module proxy and cached under $XDG_CACHE_HOME (or ~/.cache).
 
-VERSION ?= 0.0.0-dev
+# Versions and names, each written once, here. hack/generate.sh, hack/envtest-binaries.sh,
+# the generators and the tests read them from this file (`make print-VAR`); a test fails
+# when the manifests, the bundle, the test harness or the README disagree with them.
+# VERSION: the operator's and the OLM bundle's version (CSV, `--release-version` of make run).
+VERSION ?= 0.0.1
+# IMG: the operator image the manifests and the bundle deploy; `make image` builds it.
 IMG ?= quay.io/openshift/origin-cluster-samples-operator:latest
+# K8S_VERSION: the kube-apiserver (and kubectl) release the tests run against.
+K8S_VERSION ?= 1.37.2
+
 # Extra flags for `go test`, for example TESTFLAGS='-run TestBootstrap -v'.
 TESTFLAGS ?=
 # make run: image references matching this regular expression fail to import.
@@ -12,76 +20,96 @@ FAIL_IMAGES ?=
 # cluster imports from an in-process registry), REGISTRY_PROBE=registry.redhat.io:443
 # tries the real one.
 REGISTRY_PROBE ?=
+# make bench: the real OpenShift samples tree, when this clone sits beside it; any tree
+# in the same layout works.
+BENCH_ASSETS ?= ../shared/corpus/ocp
+BENCH_IDLE ?= 2m
 
+export K8S_VERSION
 ENVTEST_BINARIES = hack/envtest-binaries.sh
 # Lazily evaluated: only recipes that use it build or look up the envtest binaries.
 KUBEBUILDER_ASSETS_DIR = $$($(ENVTEST_BINARIES))
+GOLANGCI_LINT = go tool -modfile=hack/tools/lint/go.mod golangci-lint
 
 .PHONY: all
 all: build
 
+## build: Build the operator binary into bin/.
 .PHONY: build
-build: ## Build the operator binary into bin/.
+build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-X main.buildVersion=$(VERSION)" -o bin/cluster-samples-operator .
 
-.PHONY: envtest
-envtest: ## Build (once) the kube-apiserver, etcd and kubectl that tests run against.
-	@$(ENVTEST_BINARIES) >/dev/null
-
-.PHONY: generate
-generate: ## Regenerate deepcopy, the CRD and RBAC from the Go sources.
-	hack/generate.sh
-
-.PHONY: manifests bundle
-manifests bundle: generate ## Render manifests/ and bundle/ (same as generate).
-
-.PHONY: fmt
-fmt:
-	gofmt -w $$(git ls-files '*.go')
-
-.PHONY: lint
-lint: ## gofmt and go vet.
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^hack/tools/'))"; \
-	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	go vet ./...
-
-# Packages share one control plane each; -p 1 keeps two of them from starting at once
-# on a 2-core machine.
-.PHONY: promtool
-promtool: ## Build (once) promtool for the alerting rule tests.
-	@hack/promtool.sh >/dev/null
-
-.PHONY: test
-test: envtest promtool lint ## Run unit and integration tests (envtest), alert rule tests, vet, and the generated-files check.
-	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" PROMTOOL="$$(hack/promtool.sh)" \
-		go test -race -p 1 -count=1 -timeout 30m $(TESTFLAGS) ./...
-
+## run: Run the operator against a local control plane until Ctrl-C.
 .PHONY: run
-run: envtest build ## Run the operator against a local control plane until Ctrl-C.
+run: envtest build
 	go build -o bin/localcluster ./test/localcluster
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" bin/localcluster --dir .local --fail-images '$(FAIL_IMAGES)' -- \
 		bin/cluster-samples-operator --release-version $(VERSION) --metrics-secure=false \
 		--registry-probe-address '$(REGISTRY_PROBE)' --registry-probe-timeout 30s \
 		--metrics-bind-address 127.0.0.1:60000 --health-probe-bind-address 127.0.0.1:8081 --zap-encoder console
 
-# The real OpenShift samples tree, when this clone sits beside it; any tree in the same
-# layout works.
-BENCH_ASSETS ?= ../shared/corpus/ocp
-BENCH_IDLE ?= 2m
+## test: Run every test: unit, integration (envtest), alert rules, the linter, generated files.
+# Packages share one control plane each; -p 1 keeps two of them from starting at once
+# on a 2-core machine.
+.PHONY: test
+test: envtest promtool lint
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" PROMTOOL="$$(hack/promtool.sh)" \
+		go test -race -p 1 -count=1 -timeout 30m $(TESTFLAGS) ./...
 
+## lint: gofmt, go vet and golangci-lint (configuration in .golangci.yml).
+.PHONY: lint
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^hack/tools/'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	go vet ./...
+	$(GOLANGCI_LINT) run ./...
+
+## fmt: Format every Go file with gofmt.
+.PHONY: fmt
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## generate: Regenerate deepcopy, CRD, RBAC, content, manifests/ and bundle/ (IMG, VERSION).
+.PHONY: generate
+generate:
+	IMG='$(IMG)' VERSION='$(VERSION)' hack/generate.sh
+
+## manifests: Render manifests/ from config/default (same as generate).
+## bundle: Render the OLM bundle for VERSION and IMG (same as generate).
+.PHONY: manifests bundle
+manifests bundle: generate
+
+## envtest: Build (once) the kube-apiserver, etcd and kubectl that tests run against.
+.PHONY: envtest
+envtest:
+	@$(ENVTEST_BINARIES) >/dev/null
+
+## promtool: Build (once) promtool for the alerting rule tests.
+.PHONY: promtool
+promtool:
+	@hack/promtool.sh >/dev/null
+
+## bench: Convergence time, mutating requests (audit log) and peak RSS on real content.
 .PHONY: bench
-bench: envtest build ## Convergence time, mutating requests (audit log) and peak RSS on real content.
+bench: envtest build
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go run ./test/bench --operator bin/cluster-samples-operator \
 		--assets-dir $(BENCH_ASSETS) --idle $(BENCH_IDLE)
 
+## image: Build the container image IMG (needs a container engine).
 .PHONY: image
-image: ## Build the container image (needs a container engine).
-	docker build -t $(IMG) .
+image:
+	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
 
+## clean: Remove build outputs (bin/, .local/).
 .PHONY: clean
 clean:
 	rm -rf bin .local
 
+## help: List the targets.
 .PHONY: help
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | sed 's/: /\t/'
+
+# print-VAR prints a variable's value (for scripts and tests).
+print-%:
+	@echo '$($*)'

@@ -52,10 +52,20 @@ Examples:
   cluster-samples-operator mirror check --registry mirror.example.com:5000/samples --authfile ~/.docker/config.json
 `
 
-// Run is `cluster-samples-operator mirror ARGS...`; it returns the exit code.
+// Mirror is `cluster-samples-operator mirror ARGS...`; it returns the exit code.
 func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	out := &output{w: stdout}
+	code := mirrorCmd(ctx, args, out, stderr)
+	if out.err != nil && code == 0 {
+		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator mirror: writing the output: %v\n", out.err)
+		return 1
+	}
+	return code
+}
+
+func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
+		stdout.print(usage)
 		if len(args) == 0 {
 			return 2
 		}
@@ -77,11 +87,11 @@ func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	failOnMissing := fs.Bool("fail-on-missing", false, "")
 	concurrency := fs.Int("concurrency", 8, "")
 	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "cluster-samples-operator mirror %s: %s\n", sub, fmt.Sprintf(format, a...))
+		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator mirror %s: %s\n", sub, fmt.Sprintf(format, a...))
 		return code
 	}
 	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usage)
+		stdout.print(usage)
 		return 0
 	} else if err != nil {
 		return fail(2, "%v (see --help)", err)
@@ -101,14 +111,14 @@ func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch sub {
 	case "images":
 		for _, img := range mirror.Images(entries) {
-			fmt.Fprintln(stdout, img)
+			stdout.printf("%s\n", img)
 		}
 	case "mapping":
 		if err := mirror.ValidateRegistry(*to); err != nil {
 			return fail(2, "--to: %v", err)
 		}
 		for _, img := range mirror.Images(entries) {
-			fmt.Fprintf(stdout, "%s=%s\n", img, mirror.Destination(img, *to))
+			stdout.printf("%s=%s\n", img, mirror.Destination(img, *to))
 		}
 	case "check":
 		if err := mirror.ValidateRegistry(*reg); err != nil {
@@ -118,9 +128,10 @@ func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(2, "-o must be text, json or yaml")
 		}
 		opts := mirror.CheckOptions{Insecure: *insecure, Concurrency: *concurrency, Progress: func(done, total int) {
-			fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
+			// Progress is best effort: a closed stderr must not fail the check.
+			_, _ = fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
 			if done == total {
-				fmt.Fprintln(stderr)
+				_, _ = fmt.Fprintln(stderr)
 			}
 		}}
 		if *authfile != "" {
@@ -190,7 +201,7 @@ func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mir
 	return mirror.FromMap(cm.Data, skipped), nil
 }
 
-func printReport(w io.Writer, rep mirror.Report, format string) error {
+func printReport(w *output, rep mirror.Report, format string) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -205,14 +216,39 @@ func printReport(w io.Writer, rep mirror.Report, format string) error {
 		return err
 	}
 	for _, s := range rep.Streams {
-		fmt.Fprintf(w, "%s:\n", s.Name)
+		w.printf("%s:\n", s.Name)
 		if len(s.Present) > 0 {
-			fmt.Fprintf(w, "  present: %s\n", strings.Join(s.Present, ", "))
+			w.printf("  present: %s\n", strings.Join(s.Present, ", "))
 		}
 		if len(s.Missing) > 0 {
-			fmt.Fprintf(w, "  missing: %s\n", strings.Join(s.Missing, ", "))
+			w.printf("  missing: %s\n", strings.Join(s.Missing, ", "))
 		}
 	}
-	fmt.Fprintf(w, "\n%d image stream tags have no image on %s. Apply:\n%s\n", rep.Missing, rep.SamplesRegistry, rep.Patch)
+	w.printf("\n%d image stream tags have no image on %s. Apply:\n%s\n", rep.Missing, rep.SamplesRegistry, rep.Patch)
 	return nil
+}
+
+// output writes to the command's standard output and keeps the first write error, which
+// Mirror reports once at the end (a closed pipe, a full disk).
+type output struct {
+	w   io.Writer
+	err error
+}
+
+func (o *output) print(s string) { o.printf("%s", s) }
+
+// Write lets encoders write through o; after the first error it writes nothing more.
+func (o *output) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	var n int
+	n, o.err = o.w.Write(p)
+	return n, o.err
+}
+
+func (o *output) printf(format string, a ...any) {
+	if o.err == nil {
+		_, o.err = fmt.Fprintf(o.w, format, a...)
+	}
 }

@@ -107,7 +107,12 @@ func TestMetricsEndpointIsAuthenticated(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("the manager stopped with an error: %v", err)
+		}
+	})
 
 	good := serviceAccountToken(t, true)
 	var code int

@@ -6,7 +6,7 @@
 # Prints the directory holding the binaries (and only that) on stdout; progress on stderr.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-1.37.2}"
+K8S_VERSION="${K8S_VERSION:-$(make --no-print-directory -s -C "$(dirname "$0")/.." print-K8S_VERSION)}"
 ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 K8S_MINOR="$(echo "$K8S_VERSION" | cut -d. -f2)"
 STAGING_VERSION="0.${K8S_MINOR}.$(echo "$K8S_VERSION" | cut -d. -f3)"

@@ -135,13 +135,23 @@ type ConfigStatus struct {
 // ConfigConditionType names one aspect of the samples' state.
 type ConfigConditionType string
 
+// The condition types of the Config status, as the stock operator reports them.
 const (
+	// ImportCredentialsExist is False while the pull secret lacks registry.redhat.io
+	// credentials that image streams from that registry need.
 	ImportCredentialsExist ConfigConditionType = "ImportCredentialsExist"
-	SamplesExist           ConfigConditionType = "SamplesExist"
-	ConfigurationValid     ConfigConditionType = "ConfigurationValid"
+	// SamplesExist is True once the samples of the current release are installed.
+	SamplesExist ConfigConditionType = "SamplesExist"
+	// ConfigurationValid is False when the spec cannot be acted on; the message says why.
+	ConfigurationValid ConfigConditionType = "ConfigurationValid"
+	// ImageChangesInProgress is True while image stream imports are being made.
 	ImageChangesInProgress ConfigConditionType = "ImageChangesInProgress"
-	RemovePending          ConfigConditionType = "RemovePending"
-	MigrationInProgress    ConfigConditionType = "MigrationInProgress"
+	// RemovePending is True while samples are being deleted for managementState Removed.
+	RemovePending ConfigConditionType = "RemovePending"
+	// MigrationInProgress is True while samples are updated to a new release.
+	MigrationInProgress ConfigConditionType = "MigrationInProgress"
+	// ImportImageErrorsExist is True while some image stream tags fail to import; the
+	// reason lists the streams.
 	ImportImageErrorsExist ConfigConditionType = "ImportImageErrorsExist"
 )
 

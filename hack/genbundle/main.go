@@ -1,7 +1,8 @@
 // Command genbundle writes the OLM bundle (bundle/manifests) from the same sources as
-// config/: the Deployment, the generated RBAC and CRD, and the monitoring objects.
+// the install manifests: the Deployment as rendered into manifests/ (image included),
+// the generated RBAC and CRD, and the monitoring objects of config/.
 //
-//	go run ./hack/genbundle [-version 0.0.1] OUTDIR
+//	go run ./hack/genbundle -version VERSION [-config config] [-manifests manifests] OUTDIR
 package main
 
 import (
@@ -25,7 +26,6 @@ import (
 const (
 	pkg       = "cluster-samples-operator"
 	namespace = "openshift-cluster-samples-operator"
-	image     = "quay.io/openshift/origin-cluster-samples-operator:latest"
 	// A small icon of our own: a stack of three sample boxes.
 	icon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="8" y="40" width="48" height="14" rx="3" fill="#c00"/><rect x="14" y="24" width="36" height="14" rx="3" fill="#e33"/><rect x="20" y="8" width="24" height="14" rx="3" fill="#f66"/></svg>`
 )
@@ -51,7 +51,9 @@ func docs(path string) [][]byte {
 }
 
 func main() {
-	ver := flag.String("version", "0.0.1", "Bundle (semver) version.")
+	ver := flag.String("version", "", "Bundle (semver) version: VERSION in the Makefile.")
+	configDir := flag.String("config", "config", "The kustomize tree with the generated CRD, RBAC and monitoring objects.")
+	manifestsDir := flag.String("manifests", "manifests", "The rendered install manifests (the Deployment with its image).")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: genbundle [-version V] OUTDIR")
@@ -64,9 +66,10 @@ func main() {
 	must(os.MkdirAll(out, 0o755))
 
 	dep := &appsv1.Deployment{}
-	must(yaml.UnmarshalStrict(docs("config/manager/manager.yaml")[0], dep))
+	must(yaml.Unmarshal(docs(filepath.Join(*manifestsDir, "0000_50_cluster-samples-operator_06-deployment.yaml"))[0], dep))
+	image := dep.Spec.Template.Spec.Containers[0].Image
 	var clusterRules, nsRules []rbacv1.PolicyRule
-	for _, d := range docs("config/rbac/role.yaml") {
+	for _, d := range docs(filepath.Join(*configDir, "rbac", "role.yaml")) {
 		var meta metav1.TypeMeta
 		must(yaml.Unmarshal(d, &meta))
 		switch meta.Kind {
@@ -171,10 +174,10 @@ func main() {
 		},
 	}
 	write(filepath.Join(out, pkg+".clusterserviceversion.yaml"), csv)
-	copyFile("config/crd/bases/samples.operator.openshift.io_configs.yaml", filepath.Join(out, "samples.operator.openshift.io_configs.yaml"))
-	copyFile("config/prometheus/service.yaml", filepath.Join(out, "metrics_v1_service.yaml"))
-	copyFile("config/prometheus/servicemonitor.yaml", filepath.Join(out, "cluster-samples-operator_monitoring.coreos.com_v1_servicemonitor.yaml"))
-	copyFile("config/prometheus/prometheus_rule.yaml", filepath.Join(out, "samples-operator-alerts_monitoring.coreos.com_v1_prometheusrule.yaml"))
+	copyFile(filepath.Join(*configDir, "crd/bases/samples.operator.openshift.io_configs.yaml"), filepath.Join(out, "samples.operator.openshift.io_configs.yaml"))
+	copyFile(filepath.Join(*configDir, "prometheus/service.yaml"), filepath.Join(out, "metrics_v1_service.yaml"))
+	copyFile(filepath.Join(*configDir, "prometheus/servicemonitor.yaml"), filepath.Join(out, "cluster-samples-operator_monitoring.coreos.com_v1_servicemonitor.yaml"))
+	copyFile(filepath.Join(*configDir, "prometheus/prometheus_rule.yaml"), filepath.Join(out, "samples-operator-alerts_monitoring.coreos.com_v1_prometheusrule.yaml"))
 	write(filepath.Join(out, "cluster-samples-operator-metrics-reader_rbac.authorization.k8s.io_v1_clusterrole.yaml"), &rbacv1.ClusterRole{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
 		ObjectMeta: metav1.ObjectMeta{Name: "cluster-samples-operator-metrics-reader"},

@@ -57,10 +57,10 @@ func bypass(noProxy string, u *url.URL) bool {
 	ip := net.ParseIP(host)
 	for _, e := range strings.Split(noProxy, ",") {
 		e = strings.ToLower(strings.TrimSpace(e))
-		switch {
-		case e == "":
+		switch e {
+		case "":
 			continue
-		case e == "*":
+		case "*":
 			return true
 		}
 		if _, cidr, err := net.ParseCIDR(e); err == nil {

@@ -69,7 +69,11 @@ func run(operator, assets string, idle time.Duration) error {
 	if err != nil {
 		return err
 	}
-	defer env.Stop()
+	defer func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: stopping the control plane:", err)
+		}
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	reg := fakeimporter.NewRegistry()

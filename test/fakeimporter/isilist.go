@@ -19,7 +19,7 @@ type ImageStreamImportList struct {
 // DeepCopyObject implements runtime.Object.
 func (l *ImageStreamImportList) DeepCopyObject() runtime.Object {
 	out := &ImageStreamImportList{TypeMeta: l.TypeMeta}
-	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	l.ListMeta.DeepCopyInto(&out.ListMeta) //nolint:staticcheck // QF1008: spelled out, the list has no DeepCopyInto of its own
 	out.Items = make([]imagev1.ImageStreamImport, len(l.Items))
 	for i := range l.Items {
 		l.Items[i].DeepCopyInto(&out.Items[i])
