@@ -81,4 +81,3 @@ func TestVersionsAgreeWithTheMakefile(t *testing.T) {
 		t.Errorf("README.md does not show the envtest cache path of K8S_VERSION %s", k8s)
 	}
 }
-
