@@ -51,7 +51,11 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 		defaultVersion = buildVersion
 	}
 	fs.StringVar(&o.releaseVersion, "release-version", defaultVersion, "Release version stamped on samples and reported in status (default: $RELEASE_VERSION, else the build's version).")
-	fs.StringVar(&o.operatorNamespace, "operator-namespace", samplesv1.OperatorNamespace, "Namespace of the operator's ConfigMaps.")
+	defaultNamespace := os.Getenv("POD_NAMESPACE") // the Deployment sets it from the downward API
+	if defaultNamespace == "" {
+		defaultNamespace = samplesv1.OperatorNamespace
+	}
+	fs.StringVar(&o.operatorNamespace, "operator-namespace", defaultNamespace, "Namespace of the operator's ConfigMaps and Lease (default: $POD_NAMESPACE, else "+samplesv1.OperatorNamespace+").")
 	fs.StringVar(&o.registryProbeAddress, "registry-probe-address", controllers.DefaultProbeAddress, "host:port probed at bootstrap to decide whether the samples registry is reachable; empty skips the probe.")
 	fs.DurationVar(&o.registryProbeTimeout, "registry-probe-timeout", controllers.DefaultProbeTimeout, "Bootstrap as Removed when the samples registry is still unreachable after this long.")
 	fs.DurationVar(&o.importRetryInterval, "import-retry-interval", controllers.DefaultImportRetryInterval, "Retry period for failed image stream tag imports.")

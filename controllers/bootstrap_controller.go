@@ -2,8 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -113,7 +111,7 @@ func (r *BootstrapReconciler) decide(ctx context.Context) (bootstrap.Decision, e
 			return nil
 		}
 		p := &bootstrap.Prober{Address: r.ProbeAddress, DialTimeout: r.DialTimeout, Proxy: bootstrap.ProxyFunc(httpsProxy, noProxy)}
-		ctrl.LoggerFrom(ctx).Info("probing the samples registry", "address", r.ProbeAddress, "proxy", httpsProxy, "timeout", r.ProbeTimeout)
+		ctrl.LoggerFrom(ctx).Info("probing the samples registry", "address", r.ProbeAddress, "proxy", bootstrap.RedactURL(httpsProxy), "timeout", r.ProbeTimeout)
 		return bootstrap.WaitReachable(ctx, p.Probe, r.ProbeInterval, r.ProbeTimeout, r.Clock)
 	}
 	d := bootstrap.InitialState(ipv6, bootstrap.ImportForbidden(image, ""), reach)
@@ -123,13 +121,10 @@ func (r *BootstrapReconciler) decide(ctx context.Context) (bootstrap.Decision, e
 	return d, nil
 }
 
-// ReadyCheck is a readyz check: not ready until the bootstrap decision is made.
-func (r *BootstrapReconciler) ReadyCheck(*http.Request) error {
-	if !r.decided.Load() {
-		return errors.New("the bootstrap decision (managed or removed) is not made yet")
-	}
-	return nil
-}
+// Decided tells whether this instance has seen a Config exist or created one. Only the
+// leader decides; readiness does not wait for it (a standby must be Ready for a rolling
+// update to proceed), so it is for logs and tests.
+func (r *BootstrapReconciler) Decided() bool { return r.decided.Load() }
 
 // SetupWithManager watches the Config and, once at start, asks for a reconcile so that a
 // cluster without any Config gets one.

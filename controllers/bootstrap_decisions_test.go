@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -136,14 +135,13 @@ func TestBootstrapUnreachableRegistryStartsRemoved(t *testing.T) {
 	cleanCluster(t)
 	t.Cleanup(func() { cleanCluster(t) })
 	r, stop := startBootstrap(t, netfixture.ClosedPort(t))
-	if r.ReadyCheck(httptest.NewRequest("GET", "/readyz", nil)) == nil {
+	if r.Decided() {
 		t.Error("ready before the probe decided")
 	}
 	cfg := waitBootstrapped(t)
 	expectBootstrap(t, cfg, samplesv1.Removed, bootstrap.ReasonRegistryUnreachable)
 	eventually(t, "ready after the decision", func() (bool, string) {
-		err := r.ReadyCheck(httptest.NewRequest("GET", "/readyz", nil))
-		return err == nil, fmt.Sprint(err)
+		return r.Decided(), ""
 	})
 	if v := tbrMetric(t); v != 1 {
 		t.Errorf("tbr_inaccessible = %v, want 1", v)
@@ -154,7 +152,7 @@ func TestBootstrapUnreachableRegistryStartsRemoved(t *testing.T) {
 	stop()
 	r2, _ := startBootstrap(t, netfixture.TLSRegistry(t))
 	eventually(t, "restarted operator ready", func() (bool, string) {
-		return r2.ReadyCheck(nil) == nil, ""
+		return r2.Decided(), ""
 	})
 	again := getConfig(t)
 	if again.UID != cfg.UID {
@@ -213,7 +211,7 @@ func TestBootstrapLeavesInstallTimeRemovedConfig(t *testing.T) {
 	createConfig(t, samplesv1.ConfigSpec{ManagementState: samplesv1.Removed}, false)
 	before := getConfig(t)
 	r, _ := startBootstrap(t, netfixture.TLSRegistry(t))
-	eventually(t, "ready", func() (bool, string) { return r.ReadyCheck(nil) == nil, "" })
+	eventually(t, "ready", func() (bool, string) { return r.Decided(), "" })
 	after := getConfig(t)
 	if after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("an existing Config was changed: %+v", after)

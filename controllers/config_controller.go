@@ -43,9 +43,12 @@ type ConfigReconciler struct {
 // +kubebuilder:rbac:groups=samples.operator.openshift.io,resources=configs/finalizers,verbs=update
 // +kubebuilder:rbac:groups=image.openshift.io,namespace=openshift,resources=imagestreams,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=template.openshift.io,namespace=openshift,resources=templates,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// Events about the cluster-scoped Config must live in namespace default (the API server
+// refuses another namespace for them), so the permission is a Role there.
+// +kubebuilder:rbac:groups=events.k8s.io,namespace=default,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=config.openshift.io,resources=images,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",namespace=openshift-config,resources=secrets,verbs=get;list;watch
+// The pull secret, and no other secret of openshift-config (identity providers' live there).
+// +kubebuilder:rbac:groups="",namespace=openshift-config,resources=secrets,resourceNames=pull-secret,verbs=get;list;watch
 // The mirror ConfigMap (config_mirrormap.go), and the import-error ConfigMaps it reads.
 // +kubebuilder:rbac:groups="",namespace=openshift-cluster-samples-operator,resources=configmaps,verbs=get;list;watch;create;update;patch
 

@@ -55,6 +55,9 @@ type ManagerOptions struct {
 
 // Leader election (--leader-elect) keeps a Lease in the operator namespace.
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-cluster-samples-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// The metrics endpoint (--metrics-secure) authenticates and authorizes each scrape.
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 
 // NewManager builds the operator's controller-runtime manager. It is the only place a
 // manager is configured: main.go and every test harness call it.

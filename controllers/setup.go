@@ -2,7 +2,9 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,7 +51,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
-	if err := mgr.AddReadyzCheck("bootstrap", boot.ReadyCheck); err != nil {
+	// Ready once the caches have synced, on the leader and on a standby alike; the
+	// bootstrap decision is the leader's work and does not gate readiness.
+	if err := mgr.AddReadyzCheck("caches", cachesSynced(mgr)); err != nil {
 		return err
 	}
 	if err := (&ConfigReconciler{
@@ -78,4 +82,16 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Streams:       importMetricsSource(mgr.GetClient(), o.Content, o.OperatorNamespace),
 		TBRCredential: tbrCredentialSource(mgr.GetClient()),
 	})
+}
+
+// cachesSynced is a readyz check that passes once the manager's informers have synced.
+func cachesSynced(mgr ctrl.Manager) healthz.Checker {
+	return func(req *http.Request) error {
+		ctx, cancel := context.WithTimeout(req.Context(), time.Second)
+		defer cancel()
+		if !mgr.GetCache().WaitForCacheSync(ctx) {
+			return errors.New("the informer caches have not synced yet")
+		}
+		return nil
+	}
 }

@@ -78,9 +78,16 @@ func main() {
 			must(yaml.Unmarshal(d, r))
 			clusterRules = append(clusterRules, r.Rules...)
 		case "Role":
+			// OLM creates Roles only in the install namespace: rules for the operator
+			// namespace stay namespaced (permissions); rules for openshift,
+			// openshift-config and default can only be granted cluster-wide.
 			r := &rbacv1.Role{}
 			must(yaml.Unmarshal(d, r))
-			nsRules = append(nsRules, r.Rules...)
+			if r.Namespace == namespace {
+				nsRules = append(nsRules, r.Rules...)
+			} else {
+				clusterRules = append(clusterRules, r.Rules...)
+			}
 		}
 	}
 
@@ -178,11 +185,17 @@ func main() {
 	copyFile(filepath.Join(*configDir, "prometheus/service.yaml"), filepath.Join(out, "metrics_v1_service.yaml"))
 	copyFile(filepath.Join(*configDir, "prometheus/servicemonitor.yaml"), filepath.Join(out, "cluster-samples-operator_monitoring.coreos.com_v1_servicemonitor.yaml"))
 	copyFile(filepath.Join(*configDir, "prometheus/prometheus_rule.yaml"), filepath.Join(out, "samples-operator-alerts_monitoring.coreos.com_v1_prometheusrule.yaml"))
-	write(filepath.Join(out, "cluster-samples-operator-metrics-reader_rbac.authorization.k8s.io_v1_clusterrole.yaml"), &rbacv1.ClusterRole{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
-		ObjectMeta: metav1.ObjectMeta{Name: "cluster-samples-operator-metrics-reader"},
-		Rules:      []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}},
-	})
+	// Cluster monitoring's access, one object a file as bundles hold them; OLM puts the
+	// namespaced ones in the install namespace.
+	for _, d := range docs(filepath.Join(*configDir, "prometheus", "rbac.yaml")) {
+		u := map[string]any{}
+		must(yaml.Unmarshal(d, &u))
+		meta := u["metadata"].(map[string]any)
+		delete(meta, "namespace")
+		gv := strings.Split(u["apiVersion"].(string), "/")
+		name := fmt.Sprintf("%s_%s_%s_%s.yaml", meta["name"], gv[0], gv[1], strings.ToLower(u["kind"].(string)))
+		write(filepath.Join(out, name), u)
+	}
 }
 
 func write(path string, obj any) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -43,7 +44,12 @@ func ProxyFunc(httpsProxy, noProxy string) func(*url.URL) (*url.URL, error) {
 	}
 	return func(u *url.URL) (*url.URL, error) {
 		if err != nil {
-			return nil, fmt.Errorf("invalid proxy %q: %w", httpsProxy, err)
+			// url.Error repeats the URL, user information and all: keep only its cause.
+			var uerr *url.Error
+			if errors.As(err, &uerr) {
+				err = uerr.Err
+			}
+			return nil, fmt.Errorf("invalid proxy %s: %w", RedactURL(httpsProxy), err)
 		}
 		if bypass(noProxy, u) {
 			return nil, nil

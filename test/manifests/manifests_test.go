@@ -52,3 +52,33 @@ func TestManifestsApply(t *testing.T) {
 		}
 	}
 }
+
+// releaseAnnotations select a manifest for the cluster version operator's profiles and
+// tie it to the openshift-samples capability.
+var releaseAnnotations = map[string]string{
+	"include.release.openshift.io/self-managed-high-availability": "true",
+	"include.release.openshift.io/single-node-developer":          "true",
+	"include.release.openshift.io/ibm-cloud-managed":              "true",
+	"capability.openshift.io/name":                                "openshift-samples",
+}
+
+func TestEveryManifestCarriesTheReleaseAnnotations(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "manifests", "*.yaml"))
+	n := 0
+	for _, f := range files {
+		for _, u := range testenv.ReadObjects(t, f) {
+			n++
+			for k, v := range releaseAnnotations {
+				if got, ok := u.GetAnnotations()[k]; !ok || got != v {
+					t.Errorf("%s: %s %s: annotation %s = %q, want %q", filepath.Base(f), u.GetKind(), u.GetName(), k, got, v)
+				}
+			}
+			if u.GetKind() == "Namespace" && u.GetAnnotations()["workload.openshift.io/allowed"] != "management" {
+				t.Errorf("%s: namespace %s lacks workload.openshift.io/allowed: management", filepath.Base(f), u.GetName())
+			}
+		}
+	}
+	if n < 12 {
+		t.Errorf("only %d objects in manifests/", n)
+	}
+}

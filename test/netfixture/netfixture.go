@@ -46,7 +46,12 @@ type Proxy struct {
 func (p *Proxy) Tunnels() int { return int(p.tunnels.Load()) }
 
 // ConnectProxy starts a CONNECT proxy on loopback.
-func ConnectProxy(t testing.TB) *Proxy {
+func ConnectProxy(t testing.TB) *Proxy { return ConnectProxyTo(t, "") }
+
+// ConnectProxyTo starts a CONNECT proxy on loopback that tunnels every request to
+// target instead of the host asked for (empty: the host asked for), standing in for a
+// cluster proxy in front of a registry this machine cannot reach.
+func ConnectProxyTo(t testing.TB, target string) *Proxy {
 	t.Helper()
 	p := &Proxy{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +59,11 @@ func ConnectProxy(t testing.TB) *Proxy {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
-		upstream, err := net.Dial("tcp", r.Host)
+		dest := r.Host
+		if target != "" {
+			dest = target
+		}
+		upstream, err := net.Dial("tcp", dest)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return

@@ -183,11 +183,22 @@ func Main(m *testing.M, env **Env) { MainWith(m, env, nil) }
 // MainWith is Main with a setup step, run once the control plane is up, that may start
 // package-wide helpers with ctx (which ends after the tests).
 func MainWith(m *testing.M, env **Env, setup func(ctx context.Context, e *Env) error) {
+	MainWithOptions(m, env, Options{}, setup)
+}
+
+// MainWithOptions is MainWith on a control plane started with opts.
+func MainWithOptions(m *testing.M, env **Env, opts Options, setup func(ctx context.Context, e *Env) error) {
+	os.Exit(Run(m, env, opts, setup))
+}
+
+// Run starts a control plane with opts, stores it in *env, runs setup and the tests,
+// stops the control plane and returns the exit code for os.Exit.
+func Run(m *testing.M, env **Env, opts Options, setup func(ctx context.Context, e *Env) error) int {
 	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
-	e, err := Start(Options{})
+	e, err := Start(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
-		os.Exit(1)
+		return 1
 	}
 	*env = e
 	ctx, cancel := context.WithCancel(context.Background())
@@ -203,14 +214,20 @@ func MainWith(m *testing.M, env **Env, setup func(ctx context.Context, e *Env) e
 	if err := e.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: stopping the control plane:", err)
 	}
-	os.Exit(code)
+	return code
 }
 
 // Eventually polls cond every 50 ms until it holds, failing the test after 30 s with
 // what was last seen. Tests synchronise with it, never with sleeps.
 func Eventually(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	EventuallyWithin(t, 30*time.Second, what, cond)
+}
+
+// EventuallyWithin is Eventually with another deadline.
+func EventuallyWithin(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	var last string
 	for time.Now().Before(deadline) {
 		var ok bool
@@ -219,5 +236,5 @@ func Eventually(t testing.TB, what string, cond func() (bool, string)) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s: not within 30s; last seen: %s", what, last)
+	t.Fatalf("%s: not within %s; last seen: %s", what, within, last)
 }
