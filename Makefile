@@ -95,10 +95,11 @@ bench: envtest build
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go run ./test/bench --operator bin/cluster-samples-operator \
 		--assets-dir $(BENCH_ASSETS) --idle $(BENCH_IDLE)
 
-## image: Build the container image IMG (needs a container engine).
+## image: Build the container image IMG with the samples of SAMPLES_IMAGE (default: the Dockerfile's).
+SAMPLES_IMAGE ?=
 .PHONY: image
 image:
-	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
+	docker build --build-arg VERSION=$(VERSION) $(if $(SAMPLES_IMAGE),--build-arg SAMPLES_IMAGE=$(SAMPLES_IMAGE)) -t $(IMG) .
 
 ## clean: Remove build outputs (bin/, .local/).
 .PHONY: clean

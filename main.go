@@ -4,12 +4,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/operator-framework/operator-lib/proxy"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -29,6 +33,7 @@ var buildVersion string
 // options are the operator's command line; --kubeconfig is registered by controller-runtime.
 type options struct {
 	assetsDir               string
+	contentFlavor           string
 	releaseVersion          string
 	operatorNamespace       string
 	registryProbeAddress    string
@@ -45,7 +50,8 @@ type options struct {
 
 func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	o := &options{}
-	fs.StringVar(&o.assetsDir, "assets-dir", "", "Load samples content from this directory (<dir>/<arch>/<group>/{imagestreams,templates}/*.json) instead of the embedded content.")
+	fs.StringVar(&o.assetsDir, "assets-dir", "", "Load samples content from this directory (<dir>/<arch>/<group>/{imagestreams,templates}/*.json, <arch> optionally ocp-<arch> or okd-<arch>) instead of the built-in content; the image carries the release's samples at /opt/openshift/operator.")
+	fs.StringVar(&o.contentFlavor, "content-flavor", content.FlavorOCP, "Which architecture directories of --assets-dir to read when it holds both: ocp (ocp-<arch>) or okd (okd-<arch>).")
 	defaultVersion := os.Getenv("RELEASE_VERSION")
 	if defaultVersion == "" {
 		defaultVersion = buildVersion
@@ -131,6 +137,9 @@ func run(opts *options) error {
 		log.Info("no release version: set RELEASE_VERSION or --release-version; samples are stamped with an empty version")
 	}
 
+	src := content.Open(opts.assetsDir, opts.contentFlavor)
+	logContent(log, src)
+
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no API server to talk to (set --kubeconfig or KUBECONFIG): %w", err)
@@ -148,10 +157,6 @@ func run(opts *options) error {
 		return err
 	}
 
-	src := &content.Source{FS: content.Embedded()}
-	if opts.assetsDir != "" {
-		src.FS = os.DirFS(opts.assetsDir)
-	}
 	httpsProxy, noProxy := proxyFromEnv()
 	if err := controllers.Setup(mgr, controllers.Options{
 		Version:             opts.releaseVersion,
@@ -171,4 +176,22 @@ func run(opts *options) error {
 
 	log.Info("starting the operator", "releaseVersion", opts.releaseVersion, "goarch", runtime.GOARCH)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// logContent says at start which samples the operator serves, with counts per
+// architecture, or why it cannot read them.
+func logContent(log logr.Logger, src *content.Source) {
+	if src.Fallback != "" {
+		log.Error(errors.New(src.Fallback), "serving the built-in samples instead of the samples directory")
+	}
+	inv, err := src.Inventory()
+	if err != nil {
+		log.Error(err, "cannot load the samples content; nothing in the cluster is changed until it is fixed", "source", src.Describe())
+		return
+	}
+	for _, arch := range slices.Sorted(maps.Keys(inv.Arches)) {
+		set := inv.Arches[arch]
+		log.Info("samples content", "source", src.Describe(), "architecture", arch, "directory", inv.Dirs[arch],
+			"imagestreams", len(set.ImageStreams), "templates", len(set.Templates))
+	}
 }

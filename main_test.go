@@ -20,11 +20,25 @@ func TestFlagDefaults(t *testing.T) {
 		registryProbeAddress: "registry.redhat.io:443", registryProbeTimeout: 3 * time.Minute,
 		importRetryInterval: 15 * time.Minute, metricsBindAddress: ":60000", metricsSecure: true,
 		healthProbeBindAddress: ":8081", leaderElectionNamespace: "openshift-cluster-samples-operator",
+		contentFlavor: "ocp",
 	}
 	got := *o
 	got.zap, want.zap = zap.Options{}, zap.Options{}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults = %+v\nwant %+v", *o, want)
+	}
+}
+
+// The Deployment sets POD_NAMESPACE from the downward API: the operator's namespace is
+// where it runs.
+func TestOperatorNamespaceFromThePod(t *testing.T) {
+	t.Setenv("POD_NAMESPACE", "openshift-operators")
+	o, err := parseFlags(flag.NewFlagSet("t", flag.ContinueOnError), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.operatorNamespace != "openshift-operators" || o.leaderElectionNamespace != "openshift-operators" {
+		t.Errorf("namespace %q, lease namespace %q; want the pod's", o.operatorNamespace, o.leaderElectionNamespace)
 	}
 }
 

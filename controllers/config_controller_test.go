@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
@@ -621,6 +622,35 @@ func TestPersistentErrorsAreReported(t *testing.T) {
 		}
 		for _, e := range events.Items {
 			if e.InvolvedObject.UID == cfg.UID && e.Type == corev1.EventTypeWarning && strings.Contains(e.Message, "mysql-ephemeral") {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(len(events.Items), " events")
+	})
+}
+
+// An --assets-dir that is not a samples directory at all: the built-in samples are
+// served, and the SamplesExist message and a Warning Event say why.
+func TestBuiltInFallbackIsReported(t *testing.T) {
+	ctx := context.Background()
+	src := content.Open(filepath.Join(t.TempDir(), "no-such-dir"), content.FlavorOCP)
+	startOperator(t, operatorOptions{source: src})
+	createConfig(t, managed(func(*samplesv1.ConfigSpec) {}), true)
+	cfg := waitConverged(t, "4.22.0")
+	msg := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist).Message
+	if !strings.Contains(msg, "no-such-dir") || !strings.Contains(msg, "built-in samples are served") {
+		t.Errorf("SamplesExist message %q does not say the built-in samples are served instead of the directory", msg)
+	}
+	if _, ok := getSample(t, ImageStreamGVK, "ubi8-openjdk-17"); !ok {
+		t.Error("the built-in samples were not installed")
+	}
+	eventually(t, "a Warning Event naming the directory", func() (bool, string) {
+		events := &corev1.EventList{}
+		if err := env.Client.List(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events.Items {
+			if e.InvolvedObject.UID == cfg.UID && e.Type == corev1.EventTypeWarning && e.Reason == "BuiltInSamples" && strings.Contains(e.Message, "no-such-dir") {
 				return true, ""
 			}
 		}

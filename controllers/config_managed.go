@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
@@ -58,7 +59,13 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 		// pass (see writes.go).
 		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
 	}
-	r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionTrue, "", "")
+	// Say so when the samples come from the built-in set because the directory the
+	// operator was given is not usable.
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist); r.Content.Fallback != "" && r.Recorder != nil &&
+		(c == nil || c.Status != corev1.ConditionTrue) {
+		r.Recorder.Eventf(cfg, nil, corev1.EventTypeWarning, "BuiltInSamples", "Reconcile", "%s", r.Content.Fallback)
+	}
+	r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionTrue, "", r.Content.Fallback)
 	r.setCondition(cfg, samplesv1.RemovePending, corev1.ConditionFalse, "", "")
 	r.setStatusState(cfg, samplesv1.Managed)
 	cfg.Status.SamplesRegistry = cfg.Spec.SamplesRegistry

@@ -119,7 +119,9 @@ func (o *operator) funcs() interceptor.Funcs {
 }
 
 type operatorOptions struct {
-	content   fs.FS
+	content fs.FS
+	// source, when set, is the content source instead of content.
+	source    *content.Source
 	version   string
 	bootstrap bool
 	// keepCluster starts on the cluster as the test left it.
@@ -148,6 +150,9 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 	o := &operator{}
 	o.stop = startManager(t, func(mgr ctrl.Manager) error {
 		r := newTestReconciler(mgr, opts.content, opts.version)
+		if opts.source != nil {
+			r.Content = opts.source
+		}
 		if opts.bootstrap {
 			// No probe: registry reachability has tests of its own.
 			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {

@@ -77,6 +77,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the clusteroperator controller: %w", err)
 	}
+	if err := metrics.RegisterContent(o.Registerer, o.Content); err != nil {
+		return err
+	}
 	return metrics.Register(o.Registerer, metrics.Sources{
 		Config:        func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, mgr.GetClient()) },
 		Streams:       importMetricsSource(mgr.GetClient(), o.Content, o.OperatorNamespace),

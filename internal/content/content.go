@@ -6,7 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -72,6 +74,8 @@ func sortedKeys(m map[string]*unstructured.Unstructured) []string {
 // Inventory is all content, by architecture directory.
 type Inventory struct {
 	Arches map[string]*Set
+	// Dirs names the directory each architecture was read from.
+	Dirs map[string]string
 }
 
 // For returns the content of a Config architecture name.
@@ -95,56 +99,165 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 var kindOfDir = map[string]string{"imagestreams": "ImageStream", "templates": "Template"}
 
-// Load reads every content file of fsys. Any unreadable or malformed file fails the whole
-// load, so that a broken tree never looks like a tree without that sample.
-func Load(fsys fs.FS) (*Inventory, error) {
-	inv := &Inventory{Arches: map[string]*Set{}}
-	arches, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, &FileError{Path: ".", Err: err}
+// Flavors of content trees: the stock operator's image names its architecture
+// directories ocp-<arch> (OpenShift) and okd-<arch> (OKD); a plain <arch> is taken as
+// the flavor asked for.
+const (
+	FlavorOCP = "ocp"
+	FlavorOKD = "okd"
+)
+
+// MaxFileSize bounds one content file. The largest real sample template is well under
+// 100 KiB; a file this large is not a sample.
+const MaxFileSize = 4 << 20
+
+// archDirNames are the directory names that hold one architecture, for a flavor.
+func archDirNames(arch, flavor string) []string {
+	return []string{arch, flavor + "-" + arch}
+}
+
+// LayoutError says the tree is not laid out as samples content at all (no directory
+// of any architecture, or one that is not an architecture): unlike a FileError, it
+// means the directory given is the wrong one.
+type LayoutError struct{ Msg string }
+
+func (e *LayoutError) Error() string { return e.Msg }
+
+// Load reads every content file of fsys as OpenShift (ocp) content.
+func Load(fsys fs.FS) (*Inventory, error) { return LoadFlavor(fsys, FlavorOCP) }
+
+// LoadFlavor reads every content file of fsys: <arch>/<group>/{imagestreams,templates}/*.json,
+// where <arch> is x86_64, aarch64, ppc64le or s390x, optionally prefixed by the flavor
+// ("ocp-x86_64"). Directories of the other flavor are ignored; any other directory is
+// an error. Symbolic links are followed. Any unreadable or malformed file fails the
+// whole load, so that a broken tree never looks like a tree without that sample.
+func LoadFlavor(fsys fs.FS, flavor string) (*Inventory, error) {
+	if flavor != FlavorOCP && flavor != FlavorOKD {
+		return nil, &LayoutError{Msg: fmt.Sprintf("content flavor %q: want %s or %s", flavor, FlavorOCP, FlavorOKD)}
 	}
-	for _, a := range arches {
-		if !a.IsDir() {
+	other := FlavorOKD
+	if flavor == FlavorOKD {
+		other = FlavorOCP
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, &LayoutError{Msg: fmt.Sprintf("reading the content directory: %v", err)}
+	}
+	dirOf := map[string]string{} // architecture -> directory
+	for _, e := range entries {
+		if !isDir(fsys, e) {
 			continue
 		}
-		set := &Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
-		err := fs.WalkDir(fsys, a.Name(), func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return &FileError{Path: p, Err: err}
+		name := e.Name()
+		arch, known := "", false
+		for _, a := range contentArches {
+			for _, n := range archDirNames(a, flavor) {
+				if name == n {
+					arch, known = a, true
+				}
 			}
-			if d.IsDir() || !strings.HasSuffix(p, ".json") {
-				return nil
+			if name == other+"-"+a {
+				known = true // the other flavor's content: not ours to load
 			}
-			kind, ok := kindOfDir[path.Base(path.Dir(p))]
-			if !ok {
-				return nil
-			}
-			obj, err := loadFile(fsys, p, kind)
-			if err != nil {
-				return &FileError{Path: p, Err: err}
-			}
-			dest := set.ImageStreams
-			if kind == "Template" {
-				dest = set.Templates
-			}
-			if _, dup := dest[obj.GetName()]; dup {
-				return &FileError{Path: p, Err: fmt.Errorf("a second %s named %q", kind, obj.GetName())}
-			}
-			dest[obj.GetName()] = obj
-			return nil
-		})
+		}
+		switch {
+		case !known:
+			return nil, &LayoutError{Msg: fmt.Sprintf("directory %q is not an architecture directory (want %s, optionally prefixed %q)", name, strings.Join(contentArches, ", "), flavor+"-")}
+		case arch == "":
+			continue
+		case dirOf[arch] != "":
+			return nil, &LayoutError{Msg: fmt.Sprintf("both %q and %q hold %s content", dirOf[arch], name, arch)}
+		}
+		dirOf[arch] = name
+	}
+	if len(dirOf) == 0 {
+		return nil, &LayoutError{Msg: fmt.Sprintf("no architecture directory (%s, optionally prefixed %q)", strings.Join(contentArches, ", "), flavor+"-")}
+	}
+	inv := &Inventory{Arches: map[string]*Set{}, Dirs: dirOf}
+	for arch, dir := range dirOf {
+		set, err := loadArch(fsys, dir)
 		if err != nil {
 			return nil, err
 		}
-		inv.Arches[a.Name()] = set
+		inv.Arches[arch] = set
 	}
 	return inv, nil
 }
 
+// contentArches are the architecture directories content may have.
+var contentArches = []string{samplesv1.X86Architecture, samplesv1.AArch64Architecture, samplesv1.PPCArchitecture, samplesv1.S390Architecture}
+
+// isDir tells whether e is a directory, following a symbolic link.
+func isDir(fsys fs.FS, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.IsDir()
+	}
+	return statDir(fsys, e.Name())
+}
+
+// statDir is isDir for a path, following symbolic links (os.DirFS's Stat does).
+func statDir(fsys fs.FS, p string) bool {
+	st, err := fs.Stat(fsys, p)
+	return err == nil && st.IsDir()
+}
+
+// loadArch reads <dir>/<group>/{imagestreams,templates}/*.json. The layout has a fixed
+// depth, so following symbolic links cannot loop.
+func loadArch(fsys fs.FS, dir string) (*Set, error) {
+	set := &Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
+	groups, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, &FileError{Path: dir, Err: err}
+	}
+	for _, g := range groups {
+		gp := path.Join(dir, g.Name())
+		if !statDir(fsys, gp) {
+			continue
+		}
+		for sub, kind := range kindOfDir {
+			kp := path.Join(gp, sub)
+			if !statDir(fsys, kp) {
+				continue
+			}
+			files, err := fs.ReadDir(fsys, kp)
+			if err != nil {
+				return nil, &FileError{Path: kp, Err: err}
+			}
+			for _, f := range files {
+				p := path.Join(kp, f.Name())
+				if !strings.HasSuffix(f.Name(), ".json") || statDir(fsys, p) {
+					continue
+				}
+				obj, err := loadFile(fsys, p, kind)
+				if err != nil {
+					return nil, &FileError{Path: p, Err: err}
+				}
+				dest := set.ImageStreams
+				if kind == "Template" {
+					dest = set.Templates
+				}
+				if _, dup := dest[obj.GetName()]; dup {
+					return nil, &FileError{Path: p, Err: fmt.Errorf("a second %s named %q", kind, obj.GetName())}
+				}
+				dest[obj.GetName()] = obj
+			}
+		}
+	}
+	return set, nil
+}
+
 func loadFile(fsys fs.FS, p, kind string) (*unstructured.Unstructured, error) {
-	data, err := fs.ReadFile(fsys, p)
+	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d bytes, the most a content file may hold", MaxFileSize)
 	}
 	obj := &unstructured.Unstructured{}
 	if err := utiljson.Unmarshal(data, &obj.Object); err != nil {
@@ -186,10 +299,21 @@ func DropNulls(v any) {
 	}
 }
 
+// BuiltIn names the content compiled into the operator.
+const BuiltIn = "built-in"
+
 // Source loads content once and keeps it; after a failure it tries again on the next
 // call, so fixing a broken file recovers without a restart.
 type Source struct {
 	FS fs.FS
+	// Flavor is FlavorOCP (the default) or FlavorOKD.
+	Flavor string
+	// Name says where the content comes from, for logs, messages and metrics: the
+	// directory given with --assets-dir, or BuiltIn.
+	Name string
+	// Fallback, when set, says why the directory the operator was given is not used
+	// and the built-in content is served instead.
+	Fallback string
 
 	mu  sync.Mutex
 	inv *Inventory
@@ -202,7 +326,11 @@ func (s *Source) Inventory() (*Inventory, error) {
 	if s.inv != nil {
 		return s.inv, nil
 	}
-	inv, err := Load(s.FS)
+	flavor := s.Flavor
+	if flavor == "" {
+		flavor = FlavorOCP
+	}
+	inv, err := LoadFlavor(s.FS, flavor)
 	if err != nil {
 		return nil, err
 	}
@@ -210,16 +338,29 @@ func (s *Source) Inventory() (*Inventory, error) {
 	return inv, nil
 }
 
+// Describe names the source for people: the directory, or "the built-in samples".
+func (s *Source) Describe() string {
+	if s.Name == "" || s.Name == BuiltIn {
+		return "the built-in samples"
+	}
+	return s.Name
+}
+
 // MissingArchError says the content has no samples for an architecture the Config
 // names (a supported name whose directory the tree lacks).
-type MissingArchError struct{ Arch string }
+type MissingArchError struct {
+	Arch string
+	// Looked lists the directories that were looked for.
+	Looked []string
+}
 
 func (e *MissingArchError) Error() string {
-	return fmt.Sprintf("the samples content has no %q architecture", e.Arch)
+	return fmt.Sprintf("the samples content has no %q architecture (looked for %s)", e.Arch, strings.Join(e.Looked, " and "))
 }
 
 // SetFor returns the content of a Config architecture name. The error is the load
-// error (a *FileError) when the tree cannot be read, or a *MissingArchError.
+// error (a *FileError or *LayoutError) when the tree cannot be read, or a
+// *MissingArchError.
 func (s *Source) SetFor(arch string) (*Set, error) {
 	inv, err := s.Inventory()
 	if err != nil {
@@ -227,7 +368,40 @@ func (s *Source) SetFor(arch string) (*Set, error) {
 	}
 	set, ok := inv.For(arch)
 	if !ok {
-		return nil, &MissingArchError{Arch: arch}
+		dir, _ := ArchDir(arch)
+		flavor := s.Flavor
+		if flavor == "" {
+			flavor = FlavorOCP
+		}
+		var looked []string
+		for _, n := range archDirNames(dir, flavor) {
+			looked = append(looked, path.Join(s.Describe(), n))
+		}
+		return nil, &MissingArchError{Arch: arch, Looked: looked}
 	}
 	return set, nil
+}
+
+// Open picks the content the operator serves: the directory given with --assets-dir
+// when it is laid out as samples content, else (and when none is given) the built-in
+// set. A directory that is not laid out as content at all (missing, or with no
+// architecture directory) falls back to the built-in set with Fallback saying why; one
+// with a broken file does not fall back: the error is reported and nothing in the
+// cluster changes until the file is fixed.
+func Open(dir, flavor string) *Source {
+	if dir == "" {
+		return &Source{FS: Embedded(), Name: BuiltIn}
+	}
+	fallback := func(err error) *Source {
+		return &Source{FS: Embedded(), Name: BuiltIn, Fallback: fmt.Sprintf("--assets-dir %s is not usable (%v), so the built-in samples are served", dir, err)}
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return fallback(err)
+	}
+	src := &Source{FS: os.DirFS(dir), Flavor: flavor, Name: dir}
+	var layout *LayoutError
+	if _, err := src.Inventory(); errors.As(err, &layout) {
+		return fallback(err)
+	}
+	return src
 }

@@ -148,3 +148,98 @@ func TestSourceRetriesAfterFailure(t *testing.T) {
 		t.Fatalf("after the fix: %v", err)
 	}
 }
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, data := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const rubyStream = `{"kind":"ImageStream","apiVersion":"image.openshift.io/v1","metadata":{"name":"ruby"}}`
+
+func TestLayouts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		files   map[string]string
+		flavor  string
+		want    string // the directory x86_64 is read from
+		wantErr string
+	}{
+		"plain":              {files: map[string]string{"x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, want: "x86_64"},
+		"stock image":        {files: map[string]string{"ocp-x86_64/ruby/imagestreams/ruby.json": rubyStream, "okd-x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, want: "ocp-x86_64"},
+		"okd":                {files: map[string]string{"ocp-x86_64/ruby/imagestreams/ruby.json": rubyStream, "okd-x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: FlavorOKD, want: "okd-x86_64"},
+		"both names":         {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream, "ocp-x86_64/a/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, wantErr: "both"},
+		"stray directory":    {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream, "backup/a/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, wantErr: `"backup" is not an architecture directory`},
+		"no architecture":    {files: map[string]string{"README": "hello"}, flavor: FlavorOCP, wantErr: "no architecture directory"},
+		"only the other one": {files: map[string]string{"okd-x86_64/a/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, wantErr: "no architecture directory"},
+		"unknown flavor":     {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream}, flavor: "rhel", wantErr: "content flavor"},
+		"oversized file":     {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream + strings.Repeat(" ", MaxFileSize)}, flavor: FlavorOCP, wantErr: "larger than"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			inv, err := LoadFlavor(os.DirFS(writeTree(t, tc.files)), tc.flavor)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.Dirs["x86_64"] != tc.want || inv.Arches["x86_64"].ImageStreams["ruby"] == nil {
+				t.Errorf("x86_64 read from %q (%v), want %q", inv.Dirs["x86_64"], inv.Arches["x86_64"], tc.want)
+			}
+		})
+	}
+}
+
+func TestSymlinkedDirectoriesAreFollowed(t *testing.T) {
+	real := writeTree(t, map[string]string{"ruby/imagestreams/ruby.json": rubyStream})
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "x86_64"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(real, "ruby"), filepath.Join(dir, "x86_64", "ruby")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "x86_64"), filepath.Join(dir, "s390x")); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []string{"x86_64", "s390x"} {
+		if set, ok := inv.For(arch); !ok || set.ImageStreams["ruby"] == nil {
+			t.Errorf("%s: the symlinked content was not read", arch)
+		}
+	}
+}
+
+func TestOpenFallsBackOnlyForAWrongDirectory(t *testing.T) {
+	if src := Open(filepath.Join(t.TempDir(), "missing"), FlavorOCP); src.Name != BuiltIn || !strings.Contains(src.Fallback, "missing") {
+		t.Errorf("a missing directory: source %q, fallback %q", src.Name, src.Fallback)
+	}
+	broken := writeTree(t, map[string]string{"x86_64/a/imagestreams/ruby.json": `{"kind":`})
+	if src := Open(broken, FlavorOCP); src.Name != broken || src.Fallback != "" {
+		t.Errorf("a tree with a broken file must not fall back: source %q, fallback %q", src.Name, src.Fallback)
+	}
+	good := writeTree(t, map[string]string{"ocp-x86_64/a/imagestreams/ruby.json": rubyStream})
+	src := Open(good, FlavorOCP)
+	if src.Name != good || src.Fallback != "" {
+		t.Fatalf("a good tree: source %q, fallback %q", src.Name, src.Fallback)
+	}
+	_, err := src.SetFor("s390x")
+	var missing *MissingArchError
+	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "ocp-s390x") || !strings.Contains(err.Error(), good+"/s390x") {
+		t.Errorf("a missing architecture: %v; want the directories looked for", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
 func TestTBRInaccessible(t *testing.T) {
@@ -104,5 +105,23 @@ func TestConfigHealthMetrics(t *testing.T) {
 	cfg.Spec.SamplesRegistry = "mirror.example.com"
 	if got := values(); !strings.Contains(got, "missing_tbr_credential}=0") {
 		t.Errorf("with a mirror: %s", got)
+	}
+}
+
+func TestContentInfo(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if err := RegisterContent(reg, &content.Source{FS: content.Embedded(), Name: content.BuiltIn}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP openshift_samples_content_info The samples content the operator serves: one series per architecture, with its source (the --assets-dir directory, or built-in) and its image stream and template counts
+# TYPE openshift_samples_content_info gauge
+openshift_samples_content_info{architecture="aarch64",imagestreams="27",source="built-in",templates="26"} 1
+openshift_samples_content_info{architecture="ppc64le",imagestreams="40",source="built-in",templates="44"} 1
+openshift_samples_content_info{architecture="s390x",imagestreams="40",source="built-in",templates="44"} 1
+openshift_samples_content_info{architecture="x86_64",imagestreams="50",source="built-in",templates="50"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "openshift_samples_content_info"); err != nil {
+		t.Error(err)
 	}
 }

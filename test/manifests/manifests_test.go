@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/openshift/cluster-samples-operator/test/testenv"
@@ -80,5 +83,34 @@ func TestEveryManifestCarriesTheReleaseAnnotations(t *testing.T) {
 	}
 	if n < 12 {
 		t.Errorf("only %d objects in manifests/", n)
+	}
+}
+
+// The image carries the release's samples at /opt/openshift/operator (Dockerfile), and
+// both installs point the operator at them.
+func TestInstallsServeTheImagesSamples(t *testing.T) {
+	root := testenv.RepoRoot()
+	const dir = "/opt/openshift/operator"
+	dockerfile, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ARG SAMPLES_IMAGE=", "FROM ${SAMPLES_IMAGE} AS samples", "COPY --from=samples " + dir + " " + dir} {
+		if !strings.Contains(string(dockerfile), want) {
+			t.Errorf("the Dockerfile lacks %q", want)
+		}
+	}
+	args := func(u map[string]any) []any {
+		containers, _, _ := unstructured.NestedSlice(u, "spec", "template", "spec", "containers")
+		a, _, _ := unstructured.NestedSlice(containers[0].(map[string]any), "args")
+		return a
+	}
+	dep := testenv.ReadObjects(t, filepath.Join(root, "manifests", "0000_50_cluster-samples-operator_06-deployment.yaml"))[0]
+	csv := testenv.ReadObjects(t, filepath.Join(root, "bundle", "manifests", "cluster-samples-operator.clusterserviceversion.yaml"))[0]
+	deps, _, _ := unstructured.NestedSlice(csv.Object, "spec", "install", "spec", "deployments")
+	for what, a := range map[string][]any{"manifests/ Deployment": args(dep.Object), "CSV deployment": args(deps[0].(map[string]any))} {
+		if !slices.Contains(a, any("--assets-dir="+dir)) {
+			t.Errorf("the %s does not pass --assets-dir=%s: %v", what, dir, a)
+		}
 	}
 }

@@ -7,12 +7,14 @@ package shipped
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -21,6 +23,12 @@ var (
 	env *testenv.Env
 	// binary is the operator built from this tree.
 	binary string
+	// samplesTree stands in for the image's /opt/openshift/operator: the stock image's
+	// layout (ocp-<arch>/...) holding the real samples when ../shared/corpus/ocp is
+	// there, else the built-in ones.
+	samplesTree string
+	// samplesFrom says which.
+	samplesFrom string
 	// failingImage: image references containing it fail to import, so that the
 	// import-failure metrics and retries have something to report.
 	failingImage = "ruby"
@@ -39,6 +47,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building the operator: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	samplesTree = filepath.Join(dir, "operator")
+	if samplesFrom, err = layOutSamples(samplesTree); err != nil {
+		fmt.Fprintln(os.Stderr, "laying out the samples:", err)
+		os.Exit(1)
+	}
 	reg := fakeimporter.NewRegistry()
 	reg.SetAutoCreate(func(ref string) bool { return !strings.Contains(ref, failingImage) })
 	code := testenv.Run(m, &env, testenv.Options{
@@ -50,4 +63,29 @@ func TestMain(m *testing.M) {
 	reg.Close()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// layOutSamples copies the real samples tree (or, without it, the built-in content) to
+// dir in the stock operator image's layout, ocp-<arch>/<group>/<kind>/<file>.
+func layOutSamples(dir string) (string, error) {
+	corpus := filepath.Join(testenv.RepoRoot(), "..", "shared", "corpus", "ocp")
+	src := content.Embedded()
+	from := "the built-in samples (no ../shared/corpus/ocp)"
+	if _, err := os.Stat(corpus); err == nil {
+		src, from = os.DirFS(corpus), "the real samples of "+corpus
+	}
+	return from, fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(src, p)
+		if err != nil {
+			return err
+		}
+		dest := filepath.Join(dir, "ocp-"+filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dest, data, 0o644)
+	})
 }

@@ -42,6 +42,9 @@ import (
 //	--metrics-bind-address            added: 127.0.0.1:<free port> (the pod's :60000)
 //	--health-probe-bind-address       added: 127.0.0.1:<free port> (the pod's :8081)
 //	--metrics-cert-dir=<volume mount> a directory holding a generated serving certificate
+//	--assets-dir=<image path>         a directory laid out as the image's samples tree:
+//	                                  the real samples (../shared/corpus/ocp) when present,
+//	                                  else the built-in ones (samplesTree)
 //	env from the downward API         metadata.namespace: the install namespace
 //	KUBECONFIG                        the API server with a TokenRequest token of the
 //	                                  Deployment's service account
@@ -180,6 +183,8 @@ func (in installation) start(t *testing.T, name string, subs substitutions) *rep
 	for _, a := range c.Args {
 		if k, _, ok := strings.Cut(a, "="); ok && k == "--metrics-cert-dir" {
 			a = k + "=" + subs.certDir
+		} else if ok && k == "--assets-dir" {
+			a = k + "=" + samplesTree
 		}
 		args = append(args, a)
 	}

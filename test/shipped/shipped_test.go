@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -225,15 +226,16 @@ func runAsShipped(t *testing.T, in installation) {
 	})
 	updatedIn := time.Since(updateStart)
 	waitInstalled(t, newVersion)
+	t.Logf("samples served: %s", samplesFrom)
 	t.Logf("FIGURES %s: %d replicas Ready in %.1fs, samples installed in %.1fs; rolling update to %s in %.1fs; scrapes: monitoring %d, unbound token %d, no token %d",
 		in.name, replicas, readyIn.Seconds(), installedIn.Seconds(), newVersion, updatedIn.Seconds(), codes[0], codes[1], codes[2])
 }
 
 // waitInstalled waits until the Config reports the samples of version installed and
-// every image stream and template of the built-in x86_64 content is there, managed.
+// every x86_64 image stream and template of samplesTree is there, managed.
 func waitInstalled(t *testing.T, version string) {
 	t.Helper()
-	inv, err := content.Load(content.Embedded())
+	inv, err := content.Load(os.DirFS(samplesTree))
 	if err != nil {
 		t.Fatal(err)
 	}
