@@ -131,7 +131,7 @@ func conditionOf(cfg *samplesv1.Config, t samplesv1.ConfigConditionType) samples
 }
 
 func TestManagedRepairsSamples(t *testing.T) {
-	startOperator(t, operatorOptions{})
+	op := startOperator(t, operatorOptions{})
 	ctx := context.Background()
 	createConfig(t, managed(), true)
 	waitConverged(t, "4.22.0")
@@ -159,20 +159,76 @@ func TestManagedRepairsSamples(t *testing.T) {
 		return u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == "4.22.0", fmt.Sprint(u.GetAnnotations())
 	})
 
-	// A content tag changed and a tag added by the user: the first reverted, the second kept.
+	// An administrator's edit that keeps the version annotation stays, as the OpenShift
+	// documentation says: a content tag pointed at a mirror, a content tag deleted
+	// (oc tag -d), a tag added; through a resync and an operator restart.
+	edit := func(keepAnnotation bool) {
+		t.Helper()
+		ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+		tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
+		var kept []any
+		for _, tag := range tags {
+			switch tag.(map[string]any)["name"] {
+			case "3.3":
+				tag.(map[string]any)["from"] = map[string]any{"kind": "DockerImage", "name": "mirror.internal/ruby:1"}
+			case "3.1":
+				continue
+			}
+			kept = append(kept, tag)
+		}
+		kept = append(kept, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/me/ruby:2"}})
+		_ = unstructured.SetNestedSlice(ruby.Object, kept, "spec", "tags")
+		if !keepAnnotation {
+			ann := ruby.GetAnnotations()
+			delete(ann, samplesv1.SamplesVersionAnnotation)
+			ann["team.example.com/owner"] = "web"
+			ruby.SetAnnotations(ann)
+			// What other tools put on a sample survives the operator's update.
+			ruby.SetFinalizers([]string{"example.com/hold"})
+			labels := ruby.GetLabels()
+			labels["team"] = "web"
+			ruby.SetLabels(labels)
+		}
+		if err := env.Client.Update(ctx, ruby); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edited := func() (bool, string) {
+		u, _ := getSample(t, ImageStreamGVK, "ruby")
+		got := tagImages(t, u)
+		_, has31 := got["3.1"]
+		return got["3.3"] == "mirror.internal/ruby:1" && !has31 && got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
+	}
+	op.afterPass(t, func() { edit(true) })
+	op.afterPass(t, func() { editConfig(t, func(s *samplesv1.ConfigSpec) { s.SkippedTemplates = []string{"no-such-template"} }) })
+	if ok, got := edited(); !ok {
+		t.Fatalf("the edit was undone by a resync: %s", got)
+	}
+	op.stop()
+	restarted := startOperator(t, operatorOptions{keepCluster: true})
+	eventually(t, "a pass of the restarted operator", func() (bool, string) { return restarted.passes.Load() > 0, "" })
+	waitConverged(t, "4.22.0")
+	if ok, got := edited(); !ok {
+		t.Fatalf("the edit was undone by a restart: %s", got)
+	}
+
+	// The same edit without the version annotation is reverted: the content tags come
+	// back, the user's tag stays.
+	edit(false)
+	eventually(t, "content tags restored, user tag kept", func() (bool, string) {
+		u, _ := getSample(t, ImageStreamGVK, "ruby")
+		got := tagImages(t, u)
+		return got["3.3"] == "registry.redhat.io/ubi9/ruby-33:latest" && got["3.1"] == "registry.redhat.io/ubi9/ruby-31:latest" &&
+			got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
+	})
 	ruby, _ = getSample(t, ImageStreamGVK, "ruby")
-	tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
-	tags[0].(map[string]any)["from"] = map[string]any{"kind": "DockerImage", "name": "example.com/hacked/ruby:1"}
-	tags = append(tags, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/me/ruby:2"}})
-	_ = unstructured.SetNestedSlice(ruby.Object, tags, "spec", "tags")
+	if !slices.Contains(ruby.GetFinalizers(), "example.com/hold") || ruby.GetLabels()["team"] != "web" || ruby.GetAnnotations()["team.example.com/owner"] != "web" {
+		t.Errorf("the update dropped what another tool put there: finalizers %v, labels %v, annotations %v", ruby.GetFinalizers(), ruby.GetLabels(), ruby.GetAnnotations())
+	}
+	ruby.SetFinalizers(nil)
 	if err := env.Client.Update(ctx, ruby); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "content tag reverted, user tag kept", func() (bool, string) {
-		u, _ := getSample(t, ImageStreamGVK, "ruby")
-		got := tagImages(t, u)
-		return got["3.3"] == "registry.redhat.io/ubi9/ruby-33:latest" && got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
-	})
 }
 
 func TestSkippedSamples(t *testing.T) {

@@ -28,13 +28,15 @@ const retryPersistent = time.Minute
 // marks skipped ones. gateTBR holds back image streams from registry.redhat.io while the
 // pull secret has no credentials for it.
 func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, set *content.Set, gateTBR bool) (ctrl.Result, error) {
+	// The status records the registry of the last complete pass.
+	registryChanged := cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry
 	pending := false
 	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) error {
 		for _, name := range names {
 			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
 				continue
 			}
-			p, err := r.syncSample(ctx, gvk, objs[name], state.Skipped(skips, name), cfg.Spec.SamplesRegistry)
+			p, err := r.syncSample(ctx, gvk, objs[name], state.Skipped(skips, name), cfg.Spec.SamplesRegistry, registryChanged)
 			if err != nil {
 				return err
 			}
@@ -77,7 +79,7 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 
 // syncSample makes one sample match the content. pending is true when the cache was
 // found behind the server, so the pass is not complete.
-func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, src *unstructured.Unstructured, skipped bool, registry string) (pending bool, err error) {
+func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, src *unstructured.Unstructured, skipped bool, registry string, registryChanged bool) (pending bool, err error) {
 	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: src.GetName()}
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
 	actual := newSample(gvk)
@@ -103,7 +105,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	if notFound {
 		return sampleWritten(r.Client.Create(ctx, desired), "creating "+what)
 	}
-	if !samples.NeedsUpdate(desired, actual) {
+	if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil
 	}
 	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)

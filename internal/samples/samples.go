@@ -55,72 +55,41 @@ func rewriteImageStream(o map[string]any, reg string) {
 	}
 }
 
-// NeedsUpdate tells whether actual lacks anything desired says: a field, a label, an
-// annotation (the version among them). Fields the server or a user added are not
-// differences, so that a server-defaulted object does not cause a write on every pass.
-func NeedsUpdate(desired, actual *unstructured.Unstructured) bool {
-	for k, v := range desired.Object {
-		if k == "metadata" || k == "apiVersion" || k == "kind" {
-			continue
-		}
-		if !contains(actual.Object[k], v) {
-			return true
-		}
-	}
-	return !containsStrings(actual.GetLabels(), desired.GetLabels()) ||
-		!containsStrings(actual.GetAnnotations(), desired.GetAnnotations())
+// NeedsUpdate tells whether the live sample must be written over, as the OpenShift
+// documentation says: when its version annotation is missing or names another release
+// (which covers a release change), when samplesRegistry changed since the samples were
+// last written, or when it is not labelled managed (it was skipped before). Any other
+// difference is an administrator's edit and stays: a tag pointed at an internal mirror,
+// a scheduled import, a changed parameter default, a deleted tag. Comparing content
+// instead would also rewrite, on every pass, fields that openshift-apiserver stores
+// differently (it drops empty values its types omit).
+//
+// After a samplesRegistry change only the samples whose image references still differ
+// are written, so a pass repeated before the status records the change writes nothing
+// twice.
+func NeedsUpdate(desired, actual *unstructured.Unstructured, registryChanged bool) bool {
+	return registryChanged && !reflect.DeepEqual(imageRefs(desired), imageRefs(actual)) ||
+		actual.GetAnnotations()[samplesv1.SamplesVersionAnnotation] != desired.GetAnnotations()[samplesv1.SamplesVersionAnnotation] ||
+		actual.GetLabels()[samplesv1.SamplesManagedLabel] != "true"
 }
 
-func containsStrings(have, want map[string]string) bool {
-	for k, v := range want {
-		if got, ok := have[k]; !ok || got != v {
-			return false
+// imageRefs are an image stream's DockerImage references by tag, and its
+// dockerImageRepository: what samplesRegistry rewrites.
+func imageRefs(u *unstructured.Unstructured) map[string]string {
+	out := map[string]string{}
+	if repo, _, _ := unstructured.NestedString(u.Object, "spec", "dockerImageRepository"); repo != "" {
+		out[""] = repo
+	}
+	tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
+	for _, t := range tags {
+		m, _ := t.(map[string]any)
+		from, _ := m["from"].(map[string]any)
+		n, _ := m["name"].(string)
+		if from != nil && from["kind"] == "DockerImage" {
+			out[n], _ = from["name"].(string)
 		}
 	}
-	return true
-}
-
-// contains is true when have holds everything want holds. Lists of named objects match
-// by name (have may hold more, such as user-added image stream tags); other lists match
-// element by element.
-func contains(have, want any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, v := range w {
-			if !contains(h[k], v) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		h, ok := have.([]any)
-		if !ok {
-			return false
-		}
-		if byName, ok := indexByName(h); ok && allNamed(w) {
-			for _, e := range w {
-				if !contains(byName[e.(map[string]any)["name"].(string)], e) {
-					return false
-				}
-			}
-			return true
-		}
-		if len(h) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !contains(h[i], w[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return reflect.DeepEqual(have, want)
-	}
+	return out
 }
 
 func name(e any) (string, bool) {
@@ -132,34 +101,14 @@ func name(e any) (string, bool) {
 	return n, ok
 }
 
-func allNamed(list []any) bool {
-	for _, e := range list {
-		if _, ok := name(e); !ok {
-			return false
-		}
-	}
-	return len(list) > 0
-}
-
-func indexByName(list []any) (map[string]any, bool) {
-	out := make(map[string]any, len(list))
-	for _, e := range list {
-		n, ok := name(e)
-		if !ok {
-			return nil, false
-		}
-		out[n] = e
-	}
-	return out, true
-}
-
-// ForUpdate is the object to write over actual: desired, on actual's metadata (so the
-// write is conditional on its resourceVersion and keeps foreign labels and annotations),
-// keeping the spec tags that exist only in the cluster (user-added or deprecated tags).
+// ForUpdate is the object to write over actual: desired's content on actual's metadata
+// (so the write is conditional on its resourceVersion and keeps what other tools put
+// there: finalizers, owner references, foreign labels and annotations), keeping the spec
+// tags that exist only in the cluster (user-added or deprecated tags).
 func ForUpdate(desired, actual *unstructured.Unstructured) *unstructured.Unstructured {
 	out := desired.DeepCopy()
-	out.SetResourceVersion(actual.GetResourceVersion())
-	out.SetUID(actual.GetUID())
+	meta, _, _ := unstructured.NestedMap(actual.Object, "metadata")
+	out.Object["metadata"] = meta
 	out.SetLabels(merge(actual.GetLabels(), desired.GetLabels()))
 	out.SetAnnotations(merge(actual.GetAnnotations(), desired.GetAnnotations()))
 	if desired.GetKind() != "ImageStream" {
