@@ -200,7 +200,9 @@ func TestManagedRepairsSamples(t *testing.T) {
 		return got["3.3"] == "mirror.internal/ruby:1" && !has31 && got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
 	}
 	op.afterPass(t, func() { edit(true) })
-	op.afterPass(t, func() { editConfig(t, func(s *samplesv1.ConfigSpec) { s.SkippedTemplates = []string{"no-such-template"} }) })
+	op.afterPass(t, func() {
+		editConfig(t, func(s *samplesv1.ConfigSpec) { s.SkippedTemplates = []string{"no-such-template"} })
+	})
 	if ok, got := edited(); !ok {
 		t.Fatalf("the edit was undone by a resync: %s", got)
 	}
