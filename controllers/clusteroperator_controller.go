@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
@@ -75,13 +76,29 @@ func (r *ClusterOperatorReconciler) Reconcile(ctx context.Context, _ ctrl.Reques
 	co.Status.Conditions = clusteroperator.Merge(co.Status.Conditions, computed, metav1.NewTime(r.Clock.Now().Truncate(time.Second)))
 	co.Status.Versions = versions
 	co.Status.RelatedObjects = clusteroperator.RelatedObjects(r.OperatorNamespace)
-	return ctrl.Result{}, nil
+	return degradedBound(in), nil
+}
+
+// degradedBound asks for another pass when a refused write, retried so far, reaches
+// clusteroperator.DegradedAfter: no event would bring it.
+func degradedBound(in clusteroperator.Inputs) ctrl.Result {
+	if in.Config == nil {
+		return ctrl.Result{}
+	}
+	c := conditions.Get(in.Config.Status.Conditions, samplesv1.SamplesExist)
+	if c == nil || c.Status != corev1.ConditionUnknown || !strings.HasPrefix(c.Reason, clusteroperator.APIServerErrorPrefix) {
+		return ctrl.Result{}
+	}
+	if wait := c.LastTransitionTime.Add(clusteroperator.DegradedAfter).Sub(in.Now); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait + time.Second}
+	}
+	return ctrl.Result{}
 }
 
 // inputs reads what the ClusterOperator status is computed from: the Config and the
 // import-error ConfigMaps.
 func (r *ClusterOperatorReconciler) inputs(ctx context.Context) (clusteroperator.Inputs, error) {
-	in := clusteroperator.Inputs{ReleaseVersion: r.Version}
+	in := clusteroperator.Inputs{ReleaseVersion: r.Version, Now: r.Clock.Now()}
 	cfg, err := clusterConfig(ctx, r.Client)
 	if err != nil {
 		return in, err

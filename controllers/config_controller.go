@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -36,6 +39,13 @@ type ConfigReconciler struct {
 	Clock             clock.Clock
 	// Recorder, when set, receives an Event for each state and condition transition.
 	Recorder recorder.EventRecorder
+	// RetryRefused is how soon a pass that hit an error a user must fix (a write the
+	// API server refused, unreadable content) is tried again.
+	RetryRefused time.Duration
+
+	// deleted remembers the samples this operator deleted lately (config_removed.go).
+	deletedMu sync.Mutex
+	deleted   map[types.UID]time.Time
 }
 
 // +kubebuilder:rbac:groups=samples.operator.openshift.io,resources=configs,verbs=get;list;watch;update;patch
@@ -66,6 +76,9 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if !cfg.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileDelete(ctx, cfg)
 	}
+	if err := r.dropStaleBootstrapReason(ctx, cfg); err != nil {
+		return ctrl.Result{}, err
+	}
 	orig := cfg.DeepCopy()
 	cfg.Status.Conditions = conditions.EnsureAll(cfg.Status.Conditions, r.now())
 	defer func() {
@@ -86,18 +99,26 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if err := r.setImportErrors(ctx, cfg); err != nil {
 		return ctrl.Result{}, err
 	}
-	credsMissing, err := r.credentialsMissing(ctx, cfg.Spec.SamplesRegistry)
-	if err != nil {
-		return ctrl.Result{}, err
+	// Credentials matter only while the samples are managed: a disconnected cluster
+	// that bootstrapped Removed must not page anyone about them.
+	credsMissing := ""
+	if plan.State == samplesv1.Managed {
+		if credsMissing, err = r.credentialsMissing(ctx, cfg.Spec.SamplesRegistry); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
-	if credsMissing != "" {
+	switch {
+	case credsMissing != "":
 		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionFalse, "MissingCredentials", credsMissing)
-	} else {
+	case plan.State != samplesv1.Managed:
+		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionTrue, "", "not checked while managementState is "+string(plan.State))
+	default:
 		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionTrue, "", "")
 	}
 	switch plan.State {
 	case samplesv1.Removed:
-		return r.reconcileRemoved(ctx, cfg)
+		removal, err := removalSet(r.Content)
+		return r.reconcileRemoved(ctx, cfg, removal, err)
 	case samplesv1.Unmanaged:
 		r.setStatusState(cfg, samplesv1.Unmanaged)
 		return ctrl.Result{}, nil
@@ -121,10 +142,26 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	case contentErr != nil:
 		ctrl.LoggerFrom(ctx).Error(contentErr, "cannot load the samples content; nothing in the cluster is changed")
 		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "FileSystemError", contentErr.Error())
-		return ctrl.Result{RequeueAfter: retryPersistent}, nil
+		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
 	}
 	r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", plan.Note)
 	return r.reconcileManaged(ctx, cfg, plan, set, credsMissing != "")
+}
+
+// dropStaleBootstrapReason removes the bootstrap's Removed reason once an administrator
+// has set another management state: the decision no longer stands, so a later Removed
+// is the administrator's own and the "registry unreachable at boot" alert stays quiet.
+func (r *ConfigReconciler) dropStaleBootstrapReason(ctx context.Context, cfg *samplesv1.Config) error {
+	if _, ok := cfg.Annotations[samplesv1.BootstrapRemovedReasonAnnotation]; !ok || cfg.Spec.ManagementState == samplesv1.Removed {
+		return nil
+	}
+	orig := cfg.DeepCopy()
+	delete(cfg.Annotations, samplesv1.BootstrapRemovedReasonAnnotation)
+	delete(cfg.Annotations, samplesv1.BootstrapRemovedMessageAnnotation)
+	if err := r.Client.Patch(ctx, cfg, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("removing the bootstrap reason from Config %s: %w", cfg.Name, err)
+	}
+	return nil
 }
 
 // credentialsMissing says why samples from registry.redhat.io cannot be imported, or "".
@@ -167,6 +204,7 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		return errMissing("config controller", "Content")
 	}
 	defaultClock(&r.Clock)
+	defaultDuration(&r.RetryRefused, DefaultRetryRefused)
 	toConfig := enqueue(clusterConfigKey)
 	inSamplesNamespace := inNamespace(samplesv1.SamplesNamespace)
 	return ctrl.NewControllerManagedBy(mgr).

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -15,6 +16,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -380,10 +382,40 @@ func TestRemovedAndBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A user's renamed copy of a sample that kept the managed label is not a sample.
+	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	cp := newSample(ImageStreamGVK)
+	cp.SetNamespace("openshift")
+	cp.SetName("ruby-copy")
+	cp.SetLabels(ruby.GetLabels())
+	if err := env.Client.Create(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, "python marked skipped", func() (bool, string) {
 		u, _ := getSample(t, ImageStreamGVK, "python")
 		return u.GetLabels()[samplesv1.SamplesManagedLabel] == "false", ""
 	})
+	toDelete := len(listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"})) - 1 +
+		len(listSamples(t, TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
+
+	// A watcher sees RemovePending go True while the samples are deleted.
+	watcher, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := watcher.Watch(ctx, &samplesv1.ConfigList{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	var sawRemovePending atomic.Bool
+	go func() {
+		for ev := range w.ResultChan() {
+			if c, ok := ev.Object.(*samplesv1.Config); ok && condition(c, samplesv1.RemovePending) == "True" {
+				sawRemovePending.Store(true)
+			}
+		}
+	}()
 
 	before := op.writeCount()
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
@@ -392,8 +424,21 @@ func TestRemovedAndBack(t *testing.T) {
 		cfg = getConfig(t)
 		return cfg.Status.ManagementState == samplesv1.Removed && condition(cfg, samplesv1.RemovePending) == "False", fmt.Sprintf("%+v", cfg.Status)
 	})
-	if managed := listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); len(managed) != 0 {
-		t.Errorf("managed image streams left: %v", managed)
+	eventually(t, "a watcher saw RemovePending True", func() (bool, string) { return sawRemovePending.Load(), "" })
+	if _, ok := getSample(t, ImageStreamGVK, "ruby-copy"); !ok {
+		t.Error("a user's copy of a sample, labelled managed but not in the inventory, was deleted")
+	}
+	deletes := 0
+	for _, w := range op.writesSince(before) {
+		if strings.HasPrefix(w, "delete ") {
+			deletes++
+		}
+	}
+	if deletes != toDelete {
+		t.Errorf("%d deletes for %d samples: a sample was deleted twice, or one was missed", deletes, toDelete)
+	}
+	if managed := listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); len(managed) != 1 || managed["ruby-copy"] == nil {
+		t.Errorf("managed image streams left: %v; want only the user's copy", managed)
 	}
 	if n := len(listSamples(t, TemplateGVK, nil)); n != 0 {
 		t.Errorf("%d templates left", n)
@@ -714,4 +759,44 @@ func TestBuiltInFallbackIsReported(t *testing.T) {
 		}
 		return false, fmt.Sprint(len(events.Items), " events")
 	})
+}
+
+// Two samples the API server refuses (a policy, a validation): every other sample is
+// written, both are named in SamplesExist with the shipped operator's reason
+// (APIServer<Reason>Error), and the ClusterOperator shows them as being retried, not
+// Degraded, until clusteroperator.DegradedAfter.
+func TestRefusedWritesAreReportedTogetherAndRetried(t *testing.T) {
+	op := startOperator(t, operatorOptions{clusterOperator: true})
+	t.Cleanup(func() {
+		if co := clusterOperator(t); co != nil {
+			_ = env.Client.Delete(context.Background(), co)
+		}
+	})
+	op.setFail(func(verb string, obj client.Object) error {
+		switch {
+		case verb == "create" && obj.GetName() == "ruby":
+			return apierrors.NewInvalid(schema.GroupKind{Group: "image.openshift.io", Kind: "ImageStream"}, "ruby",
+				field.ErrorList{field.Invalid(field.NewPath("spec", "tags"), "x", "rejected by the test")})
+		case verb == "create" && obj.GetName() == "mysql-ephemeral":
+			return apierrors.NewForbidden(schema.GroupResource{Group: "template.openshift.io", Resource: "templates"}, "mysql-ephemeral", errors.New("denied by policy"))
+		}
+		return nil
+	})
+	createConfig(t, managed(), true)
+	cfg := waitCondition(t, samplesv1.SamplesExist, corev1.ConditionUnknown)
+	c := conditionOf(cfg, samplesv1.SamplesExist)
+	if c.Reason != "APIServerInvalidError" || !strings.Contains(c.Message, "2 samples could not be written") ||
+		!strings.Contains(c.Message, "ImageStream openshift/ruby") || !strings.Contains(c.Message, "Template openshift/mysql-ephemeral") {
+		t.Errorf("SamplesExist = %s: %s", c.Reason, c.Message)
+	}
+	for gvk, name := range map[schema.GroupVersionKind]string{ImageStreamGVK: "python", TemplateGVK: "ruby-example"} {
+		if _, ok := getSample(t, gvk, name); !ok {
+			t.Errorf("%s %s was held back by another sample's refusal", gvk.Kind, name)
+		}
+	}
+	waitCO(t, "Available=False/SampleUpsertsPending Progressing=True/APIServerInvalidError Degraded=False/")
+
+	// The refusals end: the next retry installs both.
+	op.setFail(nil)
+	waitConverged(t, "4.22.0")
 }

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,7 +17,13 @@ func (r *ConfigReconciler) reconcileDelete(ctx context.Context, cfg *samplesv1.C
 	if !controllerutil.ContainsFinalizer(cfg, samplesv1.ConfigFinalizer) {
 		return nil
 	}
-	objs, err := r.managedSamples(ctx)
+	set, err := removalSet(r.Content)
+	if err != nil {
+		// Without the inventory the operator cannot tell its samples from others; the
+		// finalizer stays until the content can be read.
+		return fmt.Errorf("cannot remove the samples of the deleted Config: %w", err)
+	}
+	objs, err := r.managedSamples(ctx, set)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,10 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"fmt"
 	"slices"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
@@ -21,8 +23,6 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
-// retryPersistent is how soon a pass that hit an error a user must fix is tried again.
-const retryPersistent = time.Minute
 
 // reconcileManaged creates or updates every sample of set that is not skipped, and
 // marks skipped ones. gateTBR holds back image streams from registry.redhat.io while the
@@ -30,31 +30,38 @@ const retryPersistent = time.Minute
 func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, set *content.Set, gateTBR bool) (ctrl.Result, error) {
 	// The status records the registry of the last complete pass.
 	registryChanged := cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry
+	// One sample the API server refuses never holds back the others: the pass writes
+	// all it can, then reports the failures together and retries them.
 	pending := false
-	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) error {
+	var failed, unavailable []error
+	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) {
 		for _, name := range names {
 			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
 				continue
 			}
 			p, err := r.syncSample(ctx, gvk, objs[name], state.Skipped(skips, name), cfg.Spec.SamplesRegistry, registryChanged)
-			if err != nil {
-				return err
+			switch {
+			case err == nil:
+				pending = pending || p
+			case transient(err):
+				unavailable = append(unavailable, err)
+			default:
+				failed = append(failed, err)
 			}
-			pending = pending || p
 		}
-		return nil
 	}
-	err := sync(ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
-	if err == nil {
-		err = sync(TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	sync(ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	sync(TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	if len(failed) > 0 {
+		err := errors.Join(failed...)
+		ctrl.LoggerFrom(ctx).Error(err, "the API server refused samples; the others are written, these are retried", "count", len(failed))
+		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, apiServerReason(failed[0]),
+			fmt.Sprintf("%d samples could not be written: %s", len(failed), joinErrors(failed)))
+		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
 	}
-	if err != nil {
-		if transient(err) {
-			return ctrl.Result{}, err
-		}
-		ctrl.LoggerFrom(ctx).Error(err, "cannot write a sample")
-		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "APIError", err.Error())
-		return ctrl.Result{RequeueAfter: retryPersistent}, nil
+	if len(unavailable) > 0 {
+		// The API server is busy or restarting: retry with backoff, no condition.
+		return ctrl.Result{}, errors.Join(unavailable...)
 	}
 	if pending {
 		// The cache is behind the server; the event that updates it brings the next
@@ -122,4 +129,23 @@ func sampleWritten(err error, doing string) (pending bool, _ error) {
 	default:
 		return false, fmt.Errorf("%s: %w", doing, err)
 	}
+}
+
+// apiServerReason names a refused write as the shipped operator does:
+// APIServer<Reason>Error, for example APIServerInvalidError.
+func apiServerReason(err error) string {
+	reason := string(apierrors.ReasonForError(err))
+	if reason == "" {
+		reason = "Unknown"
+	}
+	return clusteroperator.APIServerErrorPrefix + reason + "Error"
+}
+
+// joinErrors lists errors on one line, for a condition message.
+func joinErrors(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
 }

@@ -3,21 +3,34 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
-// reconcileRemoved deletes every sample labelled managed (never skipped ones, never
-// anything else). The pass that deletes leaves RemovePending True in the status it
+// reconcileRemoved deletes the samples of the inventory that are labelled managed:
+// never skipped ones, never another object that carries the label (a user's renamed
+// copy of a sample). The pass that deletes leaves RemovePending True in the status it
 // writes; the pass after it, brought by the deletions' events, finds nothing left and
 // records Removed, so a watcher sees RemovePending go True, then False.
-func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.Config) (ctrl.Result, error) {
-	remaining, err := r.managedSamples(ctx)
+func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.Config, set *content.Set, contentErr error) (ctrl.Result, error) {
+	if contentErr != nil {
+		// Without the inventory the operator cannot tell its samples from others.
+		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "FileSystemError",
+			"cannot remove the samples: "+contentErr.Error())
+		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
+	}
+	remaining, err := r.managedSamples(ctx, set)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -36,27 +49,52 @@ func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.
 	return ctrl.Result{}, nil
 }
 
-// managedSamples lists the image streams and templates labelled managed "true".
-func (r *ConfigReconciler) managedSamples(ctx context.Context) ([]client.Object, error) {
+// deletedRecently is how long a deleted sample's UID is remembered, so that a pass
+// reading a cache that has not yet seen the deletion does not delete it again.
+const deletedRecently = time.Minute
+
+// managedSamples lists the image streams and templates of set labelled managed "true",
+// but those this operator deleted and the cache still shows.
+func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set) ([]client.Object, error) {
 	var out []client.Object
-	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
+	for gvk, names := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{ImageStreamGVK: set.ImageStreams, TemplateGVK: set.Templates} {
 		list := newSampleList(gvk)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			return nil, fmt.Errorf("listing managed %ss: %w", gvk.Kind, err)
 		}
 		for i := range list.Items {
-			out = append(out, &list.Items[i])
+			if _, ours := names[list.Items[i].GetName()]; ours && !r.wasDeleted(list.Items[i].GetUID()) {
+				out = append(out, &list.Items[i])
+			}
 		}
 	}
 	return out, nil
 }
 
+func (r *ConfigReconciler) wasDeleted(uid types.UID) bool {
+	r.deletedMu.Lock()
+	defer r.deletedMu.Unlock()
+	at, ok := r.deleted[uid]
+	return ok && r.Clock.Since(at) < deletedRecently
+}
+
 func (r *ConfigReconciler) deleteAll(ctx context.Context, objs []client.Object) error {
+	r.deletedMu.Lock()
+	defer r.deletedMu.Unlock()
+	if r.deleted == nil {
+		r.deleted = map[types.UID]time.Time{}
+	}
+	for uid, at := range r.deleted {
+		if r.Clock.Since(at) >= deletedRecently {
+			delete(r.deleted, uid)
+		}
+	}
 	for _, o := range objs {
-		if err := r.Client.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
+		if err := r.Client.Delete(ctx, o, client.Preconditions{UID: ptr.To(o.GetUID())}); client.IgnoreNotFound(err) != nil && !apierrors.IsConflict(err) {
 			return fmt.Errorf("deleting %s %s/%s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), err)
 		}
+		r.deleted[o.GetUID()] = r.Clock.Now()
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ const (
 	DefaultProbeInterval       = 20 * time.Second
 	DefaultDialTimeout         = 15 * time.Second
 	DefaultImportRetryInterval = 15 * time.Minute
+	DefaultRetryRefused        = time.Minute
 	// minImportRetryInterval refuses a retry interval that would hammer the registry.
 	minImportRetryInterval = time.Second
 )

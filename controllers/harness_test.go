@@ -326,7 +326,7 @@ func testContent() fstest.MapFS {
 func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReconciler {
 	return &ConfigReconciler{
 		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
-		OperatorNamespace: samplesv1.OperatorNamespace,
+		OperatorNamespace: samplesv1.OperatorNamespace, RetryRefused: 2 * time.Second,
 		Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorder(eventReporter),
 	}
 }

@@ -3,10 +3,12 @@ package controllers
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
@@ -46,11 +48,15 @@ func requeueSooner(result ctrl.Result, after time.Duration) ctrl.Result {
 	return result
 }
 
-// transient tells errors worth a quick retry (the API server is busy or restarting)
-// from those a user must act on; only the latter change conditions.
+// transient tells the errors of an API server that is away, restarting or busy (network
+// errors, timeouts, 429, 5xx), worth a quick retry with backoff, from everything else
+// (forbidden, invalid, a webhook's denial, an error with no reason at all), which a user
+// must act on: only those change conditions.
 func transient(err error) bool {
+	var netErr net.Error
 	return apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
 		apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) ||
 		apierrors.IsUnexpectedServerError(err) || errors.Is(err, context.DeadlineExceeded) ||
-		apierrors.ReasonForError(err) == metav1.StatusReasonUnknown
+		errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }

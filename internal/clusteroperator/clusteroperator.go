@@ -41,7 +41,20 @@ type Inputs struct {
 	LastImportAttempt time.Time
 	// UnsupportedArch tells that ConfigurationValid is False for the architecture.
 	UnsupportedArch bool
+	// Now is when the status is computed: an API error older than DegradedAfter makes
+	// the operator Degraded.
+	Now time.Time
 }
+
+// DegradedAfter is how long a write the API server keeps refusing (SamplesExist
+// Unknown with an APIServer<Reason>Error reason) is retried before the operator
+// reports Degraded; until then it is Progressing. A restarting or briefly overloaded API
+// server never makes it Degraded.
+const DegradedAfter = 10 * time.Minute
+
+// APIServerErrorPrefix starts the reason of a write the API server refused
+// (APIServerInvalidError, APIServerForbiddenError, ...), as the shipped operator names it.
+const APIServerErrorPrefix = "APIServer"
 
 type cond struct {
 	status          configv1.ConditionStatus
@@ -79,6 +92,17 @@ func compute(in Inputs) (avail, prog, deg cond) {
 			cond{configv1.ConditionTrue, ReasonDeletionInProgress, msg},
 			cond{configv1.ConditionFalse, ReasonDeletionInProgress, msg}
 	}
+	if in.UnsupportedArch {
+		// As the shipped operator reports it: nothing to install here, and nothing
+		// wrong with the cluster, so upgrades are not blocked.
+		msg := "Samples are not supported on this architecture: "
+		if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil {
+			msg += c.Message
+		}
+		return cond{configv1.ConditionTrue, ReasonUnsupportedArch, msg},
+			cond{configv1.ConditionFalse, ReasonUnsupportedArch, msg},
+			cond{configv1.ConditionFalse, ReasonUnsupportedArch, msg}
+	}
 	if s := cfg.Status.ManagementState; s == samplesv1.Removed || s == samplesv1.Unmanaged {
 		reason := reasonCurrentlyPrefix + string(s)
 		if s == samplesv1.Removed && bootstrap.TBRInaccessible(cfg) {
@@ -90,20 +114,24 @@ func compute(in Inputs) (avail, prog, deg cond) {
 		}
 	}
 
-	// Degraded: invalid configuration, or a condition the operator cannot determine.
+	// Degraded: invalid configuration, or a condition the operator cannot determine;
+	// a write the API server refuses only once it has been retried for DegradedAfter.
 	deg = cond{status: configv1.ConditionFalse}
+	var retrying *cond
 	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
-		reason := ReasonInvalidConfiguration
-		if in.UnsupportedArch {
-			reason = ReasonUnsupportedArch
-		}
-		deg = cond{configv1.ConditionTrue, reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
+		deg = cond{configv1.ConditionTrue, ReasonInvalidConfiguration, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
 	} else {
 		for _, c := range cfg.Status.Conditions {
-			if c.Status == corev1.ConditionUnknown {
-				deg = cond{configv1.ConditionTrue, c.Reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
-				break
+			if c.Status != corev1.ConditionUnknown {
+				continue
 			}
+			failed := cond{configv1.ConditionTrue, c.Reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
+			if strings.HasPrefix(c.Reason, APIServerErrorPrefix) && !in.Now.IsZero() && in.Now.Sub(c.LastTransitionTime.Time) < DegradedAfter {
+				retrying = &failed
+				continue
+			}
+			deg = failed
+			break
 		}
 	}
 
@@ -119,6 +147,8 @@ func compute(in Inputs) (avail, prog, deg cond) {
 		prog = cond{configv1.ConditionTrue, "", "Deleting samples at " + in.ReleaseVersion}
 	case deg.status == configv1.ConditionTrue:
 		prog = cond{configv1.ConditionTrue, deg.reason, deg.message}
+	case retrying != nil:
+		prog = *retrying
 	case avail.status != configv1.ConditionTrue:
 		prog = cond{configv1.ConditionTrue, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
 	case len(in.FailingStreams) > 0:
@@ -126,11 +156,12 @@ func compute(in Inputs) (avail, prog, deg cond) {
 		sort.Strings(names)
 		last := ""
 		if !in.LastImportAttempt.IsZero() {
-			last = in.LastImportAttempt.UTC().Format(time.RFC3339)
+			last = in.LastImportAttempt.UTC().String() // as the shipped operator prints it
 		}
+		// Each name followed by a space, byte-exact with the shipped operator's message.
 		prog = cond{configv1.ConditionFalse, ReasonFailedImageImports, fmt.Sprintf(
 			"Samples installed at %s, with image import failures for these imagestreams: %s; last import attempt %s",
-			version, strings.Join(names, " "), last)}
+			version, strings.Join(names, " ")+" ", last)}
 	default:
 		prog = cond{configv1.ConditionFalse, "", success}
 	}

@@ -32,6 +32,16 @@ func config(state samplesv1.ManagementState, conds map[samplesv1.ConfigCondition
 	return cfg
 }
 
+var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// refused is a Config whose samples write the API server refused for the last age.
+func refused(age time.Duration) *samplesv1.Config {
+	cfg := config(samplesv1.Managed, nil, "")
+	cfg.Status.Conditions = conditions.Set(cfg.Status.Conditions, samplesv1.SamplesExist, corev1.ConditionUnknown,
+		"APIServerInvalidError", "Template t is invalid", metav1.NewTime(now.Add(-age)))
+	return cfg
+}
+
 func TestCompute(t *testing.T) {
 	deleting := config(samplesv1.Managed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.SamplesExist: "True"}, "")
 	deleting.DeletionTimestamp = &metav1.Time{Time: time.Now()}
@@ -52,11 +62,15 @@ func TestCompute(t *testing.T) {
 			want{"True/", "False/", "False/", "Samples installation successful at 4.21.0"}},
 		{"failing imports", Inputs{Config: config(samplesv1.Managed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.SamplesExist: "True", samplesv1.ImportImageErrorsExist: "True"}, ""),
 			FailingStreams: []string{"ruby", "perl"}, LastImportAttempt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
-			want{"True/", "False/FailedImageImports", "False/", "with image import failures for these imagestreams: perl ruby; last import attempt 2026-01-02T03:04:05Z"}},
+			want{"True/", "False/FailedImageImports", "False/", "Samples installed at 4.21.0, with image import failures for these imagestreams: perl ruby ; last import attempt 2026-01-02 03:04:05 +0000 UTC"}},
 		{"invalid config", Inputs{Config: config(samplesv1.Managed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.SamplesExist: "True", samplesv1.ConfigurationValid: "False"}, "bad registry"), ReleaseVersion: "4.22.0"},
 			want{"True/", "True/InvalidConfiguration", "True/InvalidConfiguration", "Samples installation in error at 4.22.0: bad registry"}},
 		{"unsupported arch", Inputs{Config: config(samplesv1.Managed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.ConfigurationValid: "False"}, "mips"), UnsupportedArch: true},
-			want{"False/SampleUpsertsPending", "True/UnsupportHWArchitecture", "True/UnsupportHWArchitecture", "mips"}},
+			want{"True/UnsupportHWArchitecture", "False/UnsupportHWArchitecture", "False/UnsupportHWArchitecture", "mips"}},
+		{"write refused, retrying", Inputs{Config: refused(time.Minute), Now: now, ReleaseVersion: "4.22.0"},
+			want{"False/SampleUpsertsPending", "True/APIServerInvalidError", "False/", "Samples installation in error at 4.22.0: Template t is invalid"}},
+		{"write refused past the bound", Inputs{Config: refused(DegradedAfter + time.Minute), Now: now, ReleaseVersion: "4.22.0"},
+			want{"False/SampleUpsertsPending", "True/APIServerInvalidError", "True/APIServerInvalidError", "Template t is invalid"}},
 		{"unknown condition", Inputs{Config: config(samplesv1.Managed, map[samplesv1.ConfigConditionType]corev1.ConditionStatus{samplesv1.SamplesExist: "Unknown"}, "cannot read content")},
 			want{"False/SampleUpsertsPending", "True/ReasonSamplesExist", "True/ReasonSamplesExist", "cannot read content"}},
 		{"removed", Inputs{Config: config(samplesv1.Removed, nil, "")},

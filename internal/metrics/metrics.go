@@ -13,6 +13,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
 // ConfigGetter returns the Config "cluster", or nil when there is none.
@@ -81,18 +82,20 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.tbrInaccessible, bootstrap.TBRInaccessible(cfg))
 	degraded := false
 	if cfg != nil {
-		conds, _ := clusteroperator.Compute(clusteroperator.Inputs{Config: cfg})
+		conds, _ := clusteroperator.Compute(clusteroperator.Inputs{Config: cfg, Now: time.Now()})
 		degraded = conds[2].Status == configv1.ConditionTrue
 	}
 	gauge(c.degraded, degraded)
 	gauge(c.invalidConfig, cfg != nil && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ConfigurationValid))
-	gauge(c.invalidSecret, cfg != nil && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ImportCredentialsExist), "missing_secret")
+	// Credentials matter only while the samples are managed.
+	managed := cfg != nil && cfg.DeletionTimestamp.IsZero() && state.PlanFor(cfg).State == samplesv1.Managed
+	gauge(c.invalidSecret, managed && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ImportCredentialsExist), "missing_secret")
 	if c.src.TBRCredential != nil {
 		has, err := c.src.TBRCredential(ctx)
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(c.invalidSecret, err)
 		} else {
-			gauge(c.invalidSecret, !has && (cfg == nil || cfg.Spec.SamplesRegistry == ""), "missing_tbr_credential")
+			gauge(c.invalidSecret, managed && !has && cfg.Spec.SamplesRegistry == "", "missing_tbr_credential")
 		}
 	}
 	if c.src.Streams == nil {
