@@ -3,9 +3,9 @@ package controllers
 import (
 	"context"
 	"errors"
-	"strings"
 	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,7 +22,6 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
-
 
 // reconcileManaged creates or updates every sample of set that is not skipped, and
 // marks skipped ones. gateTBR holds back image streams from registry.redhat.io while the

@@ -327,7 +327,7 @@ func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReco
 	return &ConfigReconciler{
 		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
 		OperatorNamespace: samplesv1.OperatorNamespace, RetryRefused: 2 * time.Second,
-		Clock:             clock.RealClock{}, Recorder: mgr.GetEventRecorder(eventReporter),
+		Clock: clock.RealClock{}, Recorder: mgr.GetEventRecorder(eventReporter),
 	}
 }
 
