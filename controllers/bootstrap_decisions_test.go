@@ -246,3 +246,33 @@ func TestSamplesRegistryForbiddenByImageConfig(t *testing.T) {
 		return tagImages(t, ruby)["3.3"] == "mirror.example.com/ubi9/ruby-33:latest", ""
 	})
 }
+
+// A restriction added to the cluster image configuration after install, forbidding the
+// samples' default registries: ConfigurationValid says so, naming the field, and the
+// operator writes nothing more. Skipped names that are no samples are reported too.
+func TestImageConfigRestrictionAfterInstall(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.SkippedTemplates = []string{"rubby-example"} }), true)
+	cfg := waitConverged(t, "4.22.0")
+	if c := conditionOf(cfg, samplesv1.ConfigurationValid); c.Status != corev1.ConditionTrue || !strings.Contains(c.Message, "spec.skippedTemplates names rubby-example") {
+		t.Errorf("ConfigurationValid = %s %q; want True naming the unknown skip", c.Status, c.Message)
+	}
+	img := &configv1.Image{Spec: configv1.ImageSpec{AllowedRegistriesForImport: []configv1.RegistryLocation{{DomainName: "quay.io"}}}}
+	clusterObject(t, img, nil)
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), img) })
+	cfg = waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
+	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "spec.allowedRegistriesForImport") || !strings.Contains(c.Message, "default registries") {
+		t.Errorf("message = %q", c.Message)
+	}
+	before := op.writeCount()
+	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	if err := env.Client.Delete(context.Background(), ruby); err != nil {
+		t.Fatal(err)
+	}
+	op.afterPass(t, func() {})
+	for _, w := range op.writesSince(before) {
+		if !strings.HasPrefix(w, "patch-status") {
+			t.Errorf("a write while the image configuration forbids the registries: %s", w)
+		}
+	}
+}

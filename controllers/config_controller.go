@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,8 +131,12 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if forbidden, err := r.registryForbidden(ctx, cfg.Spec.SamplesRegistry); err != nil {
 		return ctrl.Result{}, err
 	} else if forbidden != "" {
+		what := "spec.samplesRegistry " + cfg.Spec.SamplesRegistry
+		if cfg.Spec.SamplesRegistry == "" {
+			what = "the samples' default registries"
+		}
 		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration",
-			fmt.Sprintf("spec.samplesRegistry %s cannot be used: %s", cfg.Spec.SamplesRegistry, forbidden))
+			fmt.Sprintf("%s cannot be used: %s", what, forbidden))
 		return ctrl.Result{}, nil
 	}
 	var missing *content.MissingArchError
@@ -144,7 +149,7 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "FileSystemError", contentErr.Error())
 		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
 	}
-	r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", plan.Note)
+	r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", joinNonEmpty(plan.Note, state.UnknownSkips(cfg, set)))
 	return r.reconcileManaged(ctx, cfg, plan, set, credsMissing != "")
 }
 
@@ -176,12 +181,10 @@ func (r *ConfigReconciler) credentialsMissing(ctx context.Context, samplesRegist
 	return why + "; add credentials for registry.redhat.io to the cluster pull secret, or set samplesRegistry to a mirror. Until then image streams from registry.redhat.io are not created or updated", nil
 }
 
-// registryForbidden says why the cluster image configuration forbids importing from a
-// samplesRegistry the user set, or "".
+// registryForbidden says why the cluster image configuration forbids importing from
+// samplesRegistry, or from the default registries when it is empty, or "": a
+// restriction added after install is reported before any import fails.
 func (r *ConfigReconciler) registryForbidden(ctx context.Context, registry string) (string, error) {
-	if registry == "" {
-		return "", nil
-	}
 	img := &configv1.Image{}
 	if err := r.Client.Get(ctx, clusterKey, img); apierrors.IsNotFound(err) {
 		return "", nil
@@ -224,4 +227,15 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 // isPlanned reports whether the Config plans a Managed install it can act on.
 func isPlanned(cfg *samplesv1.Config, plan state.Plan) bool {
 	return cfg.DeletionTimestamp.IsZero() && plan.State == samplesv1.Managed && plan.Invalid == ""
+}
+
+// joinNonEmpty joins the non-empty messages with "; ".
+func joinNonEmpty(msgs ...string) string {
+	var out []string
+	for _, m := range msgs {
+		if m != "" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, "; ")
 }

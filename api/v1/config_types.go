@@ -71,8 +71,10 @@ type ConfigSpec struct {
 	ManagementState ManagementState `json:"managementState,omitempty"`
 
 	// samplesRegistry replaces the registry of every image stream's image references,
-	// for example with a mirror on a disconnected cluster.
+	// for example with a mirror on a disconnected cluster: host[:port][/path], no scheme.
 	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`
 	SamplesRegistry string `json:"samplesRegistry,omitempty"`
 
 	// architectures selects the content set: x86_64 (or amd64), arm64 (aarch64 content),
@@ -82,10 +84,12 @@ type ConfigSpec struct {
 
 	// skippedImagestreams names image streams the operator must neither create nor update.
 	// +optional
+	// +kubebuilder:validation:MaxItems=500
 	SkippedImagestreams []string `json:"skippedImagestreams,omitempty"`
 
 	// skippedTemplates names templates the operator must neither create nor update.
 	// +optional
+	// +kubebuilder:validation:MaxItems=500
 	SkippedTemplates []string `json:"skippedTemplates,omitempty"`
 
 	// skippedHelmCharts names helm charts that should not be managed.

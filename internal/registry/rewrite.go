@@ -1,7 +1,11 @@
 // Package registry points image references at another registry (spec.samplesRegistry).
 package registry
 
-import "strings"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
 
 // knownHosts are the registries whose host is replaced wherever it appears first.
 var knownHosts = map[string]bool{
@@ -27,4 +31,27 @@ func Rewrite(ref, r string) string {
 		return r + "/" + strings.Join(segs[1:], "/")
 	}
 	return r + "/" + ref
+}
+
+// Pattern is what spec.samplesRegistry may hold: a host (a DNS name, an IPv4 address or
+// a bracketed IPv6 address) with an optional port and an optional path of lower-case
+// repository components; no scheme, no spaces, no tag. The CRD enforces it too.
+const Pattern = `^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`
+
+var pattern = regexp.MustCompile(Pattern)
+
+// Validate says what is wrong with a samplesRegistry value, or nil ("" is valid: no
+// mirror).
+func Validate(r string) error {
+	switch {
+	case r == "":
+		return nil
+	case strings.Contains(r, "://"):
+		return fmt.Errorf("%q has a scheme; give the registry as host[:port][/path], for example mirror.example.com:5000/samples", r)
+	case len(r) > 256:
+		return fmt.Errorf("%q is longer than 256 characters", r[:40]+"...")
+	case !pattern.MatchString(r):
+		return fmt.Errorf("%q is not host[:port][/path] (a lower-case path without spaces), for example mirror.example.com:5000/samples", r)
+	}
+	return nil
 }

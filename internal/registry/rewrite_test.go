@@ -28,3 +28,18 @@ func TestRewrite(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	for _, ok := range []string{"", "mirror.example.com", "mirror.example.com:5000", "mirror.example.com:5000/samples",
+		"Mirror.Example.com/a/b-c_d.e", "10.0.0.1:5000/x", "[fd00::1]:5000/samples", "localhost"} {
+		if err := Validate(ok); err != nil {
+			t.Errorf("Validate(%q) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{"https://mirror.example.com", "mirror.example.com/Samples", "mirror example.com",
+		"mirror.example.com/", "-mirror.example.com", "mirror.example.com:port", "mirror.example.com/a//b", "mirror.example.com/ruby:1"} {
+		if err := Validate(bad); err == nil {
+			t.Errorf("Validate(%q) = nil, want an error", bad)
+		}
+	}
+}

@@ -4,9 +4,13 @@ package state
 import (
 	"fmt"
 	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
 
 // Plan is what to do with the samples.
@@ -51,6 +55,10 @@ func PlanFor(cfg *samplesv1.Config) Plan {
 		p.Invalid = fmt.Sprintf("architecture %q is not supported; use one of %s. To change it, set managementState to Removed, then change spec.architectures and set managementState to Managed", p.Arch, content.SupportedArchitectures)
 		return p
 	}
+	if err := registry.Validate(cfg.Spec.SamplesRegistry); err != nil {
+		p.Invalid = "spec.samplesRegistry: " + err.Error()
+		return p
+	}
 	if len(cfg.Spec.Architectures) > 1 {
 		p.Invalid = fmt.Sprintf("spec.architectures lists %d architectures; the samples of only one can be installed", len(cfg.Spec.Architectures))
 		return p
@@ -72,3 +80,32 @@ func sameArch(a, b string) bool {
 
 // Skipped tells whether name is in the skip list.
 func Skipped(list []string, name string) bool { return slices.Contains(list, name) }
+
+// UnknownSkips says which skipped names are not samples of the content in effect, or
+// "" when all are: a typo an administrator would want to hear about, though the Config
+// stays valid.
+func UnknownSkips(cfg *samplesv1.Config, set *content.Set) string {
+	var parts []string
+	for _, l := range []struct {
+		field string
+		names []string
+		known map[string]*unstructured.Unstructured
+	}{
+		{"spec.skippedImagestreams", cfg.Spec.SkippedImagestreams, set.ImageStreams},
+		{"spec.skippedTemplates", cfg.Spec.SkippedTemplates, set.Templates},
+	} {
+		var unknown []string
+		for _, n := range l.names {
+			if _, ok := l.known[n]; !ok {
+				unknown = append(unknown, n)
+			}
+		}
+		if len(unknown) > 5 {
+			unknown = append(unknown[:5], fmt.Sprintf("and %d more", len(unknown)-5))
+		}
+		if len(unknown) > 0 {
+			parts = append(parts, fmt.Sprintf("%s names %s, which are not samples of this architecture", l.field, strings.Join(unknown, ", ")))
+		}
+	}
+	return strings.Join(parts, "; ")
+}

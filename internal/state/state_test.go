@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
 func TestDecide(t *testing.T) {
@@ -47,5 +50,31 @@ func TestDecide(t *testing.T) {
 		if (tc.note == "") != (p.Note == "") || !strings.Contains(p.Note, tc.note) {
 			t.Errorf("%s: note %q, want it to say %q", tc.name, p.Note, tc.note)
 		}
+	}
+}
+
+func TestInvalidSamplesRegistry(t *testing.T) {
+	cfg := &samplesv1.Config{Spec: samplesv1.ConfigSpec{ManagementState: samplesv1.Managed, SamplesRegistry: "https://mirror.example.com"}}
+	if p := PlanFor(cfg); !strings.HasPrefix(p.Invalid, "spec.samplesRegistry: ") || !strings.Contains(p.Invalid, "scheme") {
+		t.Errorf("Invalid = %q", p.Invalid)
+	}
+	cfg.Spec.SamplesRegistry = "mirror.example.com:5000/samples"
+	if p := PlanFor(cfg); p.Invalid != "" {
+		t.Errorf("a valid registry: Invalid = %q", p.Invalid)
+	}
+}
+
+func TestUnknownSkips(t *testing.T) {
+	set := &content.Set{
+		ImageStreams: map[string]*unstructured.Unstructured{"ruby": {}},
+		Templates:    map[string]*unstructured.Unstructured{"rails-postgresql-example": {}},
+	}
+	cfg := &samplesv1.Config{Spec: samplesv1.ConfigSpec{SkippedImagestreams: []string{"ruby", "rubby"}, SkippedTemplates: []string{"rails-postgresql-example"}}}
+	if got := UnknownSkips(cfg, set); got != "spec.skippedImagestreams names rubby, which are not samples of this architecture" {
+		t.Errorf("UnknownSkips = %q", got)
+	}
+	cfg.Spec.SkippedImagestreams = []string{"ruby"}
+	if got := UnknownSkips(cfg, set); got != "" {
+		t.Errorf("all known: %q", got)
 	}
 }
