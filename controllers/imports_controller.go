@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -56,10 +57,11 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
-	tracked, err := r.tracked(ctx, name)
+	source, err := r.tracked(ctx, name)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	tracked := source != nil
 	is := &imagev1.ImageStream{}
 	if tracked {
 		u := newSample(ImageStreamGVK)
@@ -74,7 +76,10 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	}
 	var failures map[string]string
 	if tracked {
+		// Only the content's tags are the operator's to report and retry; a tag an
+		// administrator added is left to them.
 		failures = imports.Failures(is)
+		maps.DeleteFunc(failures, func(tag string, _ string) bool { return !contentTags(source)[tag] })
 	}
 	if len(failures) == 0 {
 		return ctrl.Result{}, r.deleteErrorConfigMap(ctx, cm)
@@ -105,18 +110,32 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	return ctrl.Result{RequeueAfter: max(imports.NextRetry(name, last, r.RetryInterval).Sub(r.Clock.Now()), time.Second)}, nil
 }
 
-// tracked tells whether the stream is one the operator manages now: Managed, in the
-// inventory of the Config's architecture, not skipped.
-func (r *ImportReconciler) tracked(ctx context.Context, name string) (bool, error) {
+// tracked returns the content of the stream when it is one the operator manages now:
+// Managed, in the inventory of the Config's architecture, not skipped; nil otherwise.
+func (r *ImportReconciler) tracked(ctx context.Context, name string) (*unstructured.Unstructured, error) {
 	cfg, err := clusterConfig(ctx, r.Client)
 	if cfg == nil || err != nil {
-		return false, err
+		return nil, err
 	}
 	plan, set, err := planContent(r.Content, cfg)
 	if err != nil || !isPlanned(cfg, plan) || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
-		return false, nil // content problems are the config controller's to report
+		return nil, nil // content problems are the config controller's to report
 	}
-	return set.ImageStreams[name] != nil, nil
+	return set.ImageStreams[name], nil
+}
+
+// contentTags are the tag names of a content image stream.
+func contentTags(src *unstructured.Unstructured) map[string]bool {
+	tags, _, _ := unstructured.NestedSlice(src.Object, "spec", "tags")
+	out := map[string]bool{}
+	for _, t := range tags {
+		if m, ok := t.(map[string]any); ok {
+			if n, ok := m["name"].(string); ok {
+				out[n] = true
+			}
+		}
+	}
+	return out
 }
 
 // retry asks for a re-import of the failing tags; false when the request could not be made.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -223,4 +224,48 @@ func cmData(cm *corev1.ConfigMap) map[string]string {
 		return nil
 	}
 	return cm.Data
+}
+
+// Retries import only the content's tags, into the tags that hold images: a failing
+// alias is retried through the tag it follows, and a tag an administrator added is
+// left to them (neither retried nor reported).
+func TestRetriesTouchOnlyContentTags(t *testing.T) {
+	const interval = 2 * time.Second
+	startOperator(t, operatorOptions{retryInterval: interval})
+	// ruby 3.1 imports, 3.3 (which latest follows) does not.
+	if _, err := importer.Registry.Push(context.Background(), "registry.redhat.io/ubi9/ruby-31:latest"); err != nil {
+		t.Fatal(err)
+	}
+	_ = importer.Registry.Delete(context.Background(), "registry.redhat.io/ubi9/ruby-33:latest")
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	var ruby *unstructured.Unstructured
+	eventually(t, "ruby installed", func() (bool, string) {
+		var ok bool
+		ruby, ok = getSample(t, ImageStreamGVK, "ruby")
+		return ok, ""
+	})
+	tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
+	tags = append(tags, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/nowhere/ruby:1"}})
+	_ = unstructured.SetNestedSlice(ruby.Object, tags, "spec", "tags")
+	if err := env.Client.Update(context.Background(), ruby); err != nil {
+		t.Fatal(err)
+	}
+	before := len(retriesOf("ruby"))
+	eventually(t, "two retries of ruby", func() (bool, string) { return len(retriesOf("ruby")) >= before+2, fmt.Sprint(retriesOf("ruby")) })
+	for _, r := range retriesOf("ruby")[before:] {
+		for tag := range r.Tags {
+			if tag != "3.3" {
+				t.Errorf("a retry imported into %q: %v", tag, r.Tags)
+			}
+		}
+	}
+	cm, ok := errorConfigMap(t, "ruby")
+	if !ok || cm.Data["3.3"] == "" || cm.Data["mine"] != "" {
+		t.Errorf("ruby's error ConfigMap = %v; want 3.3 and not the administrator's tag", cm)
+	}
+	ruby, _ = getSample(t, ImageStreamGVK, "ruby")
+	if tagImages(t, ruby)["latest"] != "3.3" {
+		t.Errorf("the alias latest was changed: %v", tagImages(t, ruby))
+	}
 }

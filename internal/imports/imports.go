@@ -94,14 +94,21 @@ func RetryRequest(is *imagev1.ImageStream, tags []string) (*imagev1.ImageStreamI
 		ObjectMeta: metav1.ObjectMeta{Namespace: is.Namespace, Name: is.Name},
 		Spec:       imagev1.ImageStreamImportSpec{Import: true},
 	}
+	seen := map[string]bool{}
 	for _, t := range tags {
 		ref, err := ResolveTag(is, t)
 		if err != nil {
 			return nil, err
 		}
+		// A failing alias (from ImageStreamTag) is retried by importing the tag it
+		// resolves to: importing into the alias would turn it into a DockerImage tag.
+		if seen[ref.Name] {
+			continue
+		}
+		seen[ref.Name] = true
 		isi.Spec.Images = append(isi.Spec.Images, imagev1.ImageImportSpec{
 			From:            corev1.ObjectReference{Kind: "DockerImage", Name: ref.From.Name},
-			To:              &corev1.LocalObjectReference{Name: t},
+			To:              &corev1.LocalObjectReference{Name: ref.Name},
 			ImportPolicy:    ref.ImportPolicy,
 			ReferencePolicy: imagev1.TagReferencePolicy{Type: imagev1.LocalTagReferencePolicy},
 		})

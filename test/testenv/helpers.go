@@ -55,7 +55,17 @@ func SetPullSecret(t testing.TB, c client.Client, exists bool) {
 		}
 		return
 	}
-	if err := c.Create(ctx, s); err != nil && !apierrors.IsAlreadyExists(err) {
+	err := c.Create(ctx, s)
+	if apierrors.IsAlreadyExists(err) {
+		// Another test may have left one without registry.redhat.io credentials.
+		existing := &corev1.Secret{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(s), existing); err != nil {
+			t.Fatal(err)
+		}
+		existing.Data = s.Data
+		err = c.Update(ctx, existing)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
