@@ -33,7 +33,8 @@ const usage = `Mirroring guidance for disconnected clusters.
 Usage:
   cluster-samples-operator mirror images  [source flags]
   cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH] [source flags]
-  cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [--authfile FILE] [--insecure]
+  cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [--authfile FILE] [--insecure | --plain-http]
+                                          [--timeout 30s] [--deadline 10m]
                                           [-o text|json|yaml] [--fail-on-missing] [source flags]
 
 Source flags (default: the content built into this operator, for this machine's architecture):
@@ -41,6 +42,13 @@ Source flags (default: the content built into this operator, for this machine's 
   --assets-dir DIR       a content tree (<dir>/<arch>/<group>/imagestreams/*.json)
   --from-cluster         read the imagestreamtag-to-image ConfigMap (and skippedImagestreams) of a cluster
   --kubeconfig FILE      the cluster for --from-cluster (default $KUBECONFIG)
+
+Check flags:
+  --authfile FILE        docker/podman auth file; its auths, credHelpers and credsStore are used
+  --insecure             do not verify the mirror's TLS certificate (TLS is still used)
+  --plain-http           talk to the mirror over HTTP, without TLS (credentials travel in clear)
+  --timeout DURATION     bound of one request: connect, TLS handshake, response (default 30s)
+  --deadline DURATION    bound of the whole check (default 10m)
 
 Examples:
   # What to mirror, one image per line
@@ -83,6 +91,9 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 	reg := fs.String("registry", "", "")
 	authfile := fs.String("authfile", "", "")
 	insecure := fs.Bool("insecure", false, "")
+	plainHTTP := fs.Bool("plain-http", false, "")
+	requestTimeout := fs.Duration("timeout", mirror.DefaultRequestTimeout, "")
+	deadline := fs.Duration("deadline", mirror.DefaultDeadline, "")
 	output := fs.String("o", "text", "")
 	failOnMissing := fs.Bool("fail-on-missing", false, "")
 	concurrency := fs.Int("concurrency", 8, "")
@@ -127,13 +138,14 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		if *output != "text" && *output != "json" && *output != "yaml" {
 			return fail(2, "-o must be text, json or yaml")
 		}
-		opts := mirror.CheckOptions{Insecure: *insecure, Concurrency: *concurrency, Progress: func(done, total int) {
-			// Progress is best effort: a closed stderr must not fail the check.
-			_, _ = fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
-			if done == total {
-				_, _ = fmt.Fprintln(stderr)
-			}
-		}}
+		opts := mirror.CheckOptions{Insecure: *insecure, PlainHTTP: *plainHTTP, RequestTimeout: *requestTimeout, Deadline: *deadline,
+			Concurrency: *concurrency, Progress: func(done, total int) {
+				// Progress is best effort: a closed stderr must not fail the check.
+				_, _ = fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
+				if done == total {
+					_, _ = fmt.Fprintln(stderr)
+				}
+			}}
 		if *authfile != "" {
 			if opts.Keychain, err = mirror.AuthFileKeychain(*authfile); err != nil {
 				return fail(1, "%v", err)

@@ -91,24 +91,41 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		}
 	}()
 
+	// Side tasks (the mirror ConfigMap, the import-error report, reading the pull
+	// secret) never hold back the samples: their errors are logged and returned at the
+	// end of the pass, which is then retried.
+	var side []error
+	defer func() {
+		if len(side) > 0 {
+			ctrl.LoggerFrom(ctx).Error(errors.Join(side...), "a side task failed; the samples were handled, the pass is retried")
+			err = errors.Join(append([]error{err}, side...)...)
+		}
+	}()
 	plan, set, contentErr := planContent(r.Content, cfg)
 	if plan.Invalid == "" && contentErr == nil {
 		if err := r.reconcileMirrorMap(ctx, set); err != nil {
-			return ctrl.Result{}, err
+			side = append(side, err)
 		}
 	}
 	if err := r.setImportErrors(ctx, cfg); err != nil {
-		return ctrl.Result{}, err
+		side = append(side, fmt.Errorf("listing the import-error ConfigMaps: %w", err))
 	}
 	// Credentials matter only while the samples are managed: a disconnected cluster
 	// that bootstrapped Removed must not page anyone about them.
-	credsMissing := ""
+	credsMissing, credsUnread := "", false
 	if plan.State == samplesv1.Managed {
 		if credsMissing, err = r.credentialsMissing(ctx, cfg.Spec.SamplesRegistry); err != nil {
-			return ctrl.Result{}, err
+			side = append(side, fmt.Errorf("reading the pull secret: %w", err))
+			credsUnread = true
 		}
 	}
 	switch {
+	case credsUnread:
+		// Unknown this pass: keep what was last seen, and gate as it said.
+		credsMissing = ""
+		if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); c != nil && c.Status == corev1.ConditionFalse {
+			credsMissing = c.Message
+		}
 	case credsMissing != "":
 		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionFalse, "MissingCredentials", credsMissing)
 	case plan.State != samplesv1.Managed:

@@ -800,3 +800,28 @@ func TestRefusedWritesAreReportedTogetherAndRetried(t *testing.T) {
 	op.setFail(nil)
 	waitConverged(t, "4.22.0")
 }
+
+// A side task that fails (here the mirror ConfigMap) never holds back the samples.
+func TestSideTasksNeverBlockTheSamples(t *testing.T) {
+	op := startOperator(t, operatorOptions{})
+	op.setFail(func(verb string, obj client.Object) error {
+		if obj.GetName() == samplesv1.MirrorConfigMap {
+			return apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, obj.GetName(), errors.New("quota exceeded"))
+		}
+		return nil
+	})
+	createConfig(t, managed(), true)
+	waitConverged(t, "4.22.0")
+	for _, n := range []string{"ruby", "python"} {
+		if _, ok := getSample(t, ImageStreamGVK, n); !ok {
+			t.Errorf("%s not installed while the mirror ConfigMap fails", n)
+		}
+	}
+	// Once the side task can succeed, its retry publishes the ConfigMap.
+	op.setFail(nil)
+	eventually(t, "the mirror ConfigMap", func() (bool, string) {
+		cm := &corev1.ConfigMap{}
+		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.OperatorNamespace, Name: samplesv1.MirrorConfigMap}, cm)
+		return err == nil, fmt.Sprint(err)
+	})
+}

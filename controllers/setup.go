@@ -84,6 +84,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Config:        func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, mgr.GetClient()) },
 		Streams:       importMetricsSource(mgr.GetClient(), o.Content, o.OperatorNamespace),
 		TBRCredential: tbrCredentialSource(mgr.GetClient()),
+		Log:           ctrl.Log.WithName("metrics"),
 	})
 }
 

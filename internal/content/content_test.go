@@ -115,12 +115,19 @@ func TestBadFilesAreNamed(t *testing.T) {
 	for name, tc := range map[string]struct {
 		path, data, want string
 	}{
-		"malformed JSON": {"x86_64/ruby/imagestreams/broken.json", `{"kind":`, "not valid JSON"},
-		"wrong kind":     {"x86_64/ruby/templates/ruby.json", good, `kind "ImageStream", want Template`},
-		"no name":        {"x86_64/ruby/imagestreams/x.json", `{"kind":"ImageStream"}`, "no metadata.name"},
-		"duplicate":      {"x86_64/zz/imagestreams/ruby2.json", good, `a second ImageStream named "ruby"`},
-		"not an object":  {"x86_64/ruby/imagestreams/list.json", `[1,2]`, "not valid JSON"},
-		"null object":    {"x86_64/ruby/imagestreams/null.json", `null`, "empty object"},
+		"malformed JSON":         {"x86_64/ruby/imagestreams/broken.json", `{"kind":`, "not valid JSON"},
+		"wrong kind":             {"x86_64/ruby/templates/ruby.json", good, `kind "ImageStream", want Template`},
+		"no name":                {"x86_64/ruby/imagestreams/x.json", `{"kind":"ImageStream"}`, "no metadata.name"},
+		"duplicate":              {"x86_64/zz/imagestreams/ruby2.json", good, `a second ImageStream named "ruby"`},
+		"not an object":          {"x86_64/ruby/imagestreams/list.json", `[1,2]`, "not valid JSON"},
+		"null object":            {"x86_64/ruby/imagestreams/null.json", `null`, "empty object"},
+		"tag not an object":      {"x86_64/ruby/imagestreams/t.json", `{"kind":"ImageStream","metadata":{"name":"r2"},"spec":{"tags":["3.3"]}}`, "spec.tags[0] is a string, want an object"},
+		"tags not a list":        {"x86_64/ruby/imagestreams/t.json", `{"kind":"ImageStream","metadata":{"name":"r2"},"spec":{"tags":{"a":1}}}`, "want a list"},
+		"tag without name":       {"x86_64/ruby/imagestreams/t.json", `{"kind":"ImageStream","metadata":{"name":"r2"},"spec":{"tags":[{"from":{"kind":"DockerImage","name":"x"}}]}}`, "spec.tags[0] has no name"},
+		"from not an object":     {"x86_64/ruby/imagestreams/t.json", `{"kind":"ImageStream","metadata":{"name":"r2"},"spec":{"tags":[{"name":"a","from":"x"}]}}`, "from is a string"},
+		"spec not an object":     {"x86_64/ruby/imagestreams/t.json", `{"kind":"ImageStream","metadata":{"name":"r2"},"spec":[]}`, "spec is a"},
+		"parameter without name": {"x86_64/ruby/templates/t.json", `{"kind":"Template","metadata":{"name":"t"},"parameters":[{"value":"x"}]}`, "parameters[0] has no name"},
+		"objects not a list":     {"x86_64/ruby/templates/t.json", `{"kind":"Template","metadata":{"name":"t"},"objects":"x"}`, "objects is a string"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			fsys := fstest.MapFS{

@@ -28,8 +28,7 @@ func (c *contentCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *contentCollector) Collect(ch chan<- prometheus.Metric) {
 	inv, err := c.src.Inventory()
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
-		return
+		return // the content's errors are reported in the Config's status
 	}
 	source := c.src.Name
 	if source == "" {

@@ -4,6 +4,7 @@ package metrics
 
 import (
 	"context"
+	"github.com/go-logr/logr"
 	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
@@ -28,6 +29,10 @@ type Sources struct {
 	Config ConfigGetter
 	// Streams may be nil.
 	Streams StreamsGetter
+	// Log receives the errors of a scrape. A source that fails drops only the
+	// families it feeds: an error would turn the whole /metrics response into a 500,
+	// controller-runtime's own metrics and every alert's input with it.
+	Log logr.Logger
 	// TBRCredential tells whether openshift-config/pull-secret holds credentials for
 	// registry.redhat.io (false when it is missing or unparsable); nil skips the metric.
 	TBRCredential func(ctx context.Context) (bool, error)
@@ -74,9 +79,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	cfg, err := c.src.Config(ctx)
 	if err != nil {
-		for _, d := range []*prometheus.Desc{c.tbrInaccessible, c.degraded, c.invalidConfig, c.invalidSecret} {
-			ch <- prometheus.NewInvalidMetric(d, err)
-		}
+		c.src.Log.Error(err, "cannot read the Config; its metric families are left out of this scrape")
 		return
 	}
 	gauge(c.tbrInaccessible, bootstrap.TBRInaccessible(cfg))
@@ -93,7 +96,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.src.TBRCredential != nil {
 		has, err := c.src.TBRCredential(ctx)
 		if err != nil {
-			ch <- prometheus.NewInvalidMetric(c.invalidSecret, err)
+			c.src.Log.Error(err, "cannot read the pull secret; openshift_samples_invalidsecret_info{reason=\"missing_tbr_credential\"} is left out of this scrape")
 		} else {
 			gauge(c.invalidSecret, managed && !has && cfg.Spec.SamplesRegistry == "", "missing_tbr_credential")
 		}
@@ -103,7 +106,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	streams, failing, err := c.src.Streams(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.failedImport, err)
+		c.src.Log.Error(err, "cannot list the import-error ConfigMaps; openshift_samples_failed_imagestream_import_info is left out of this scrape")
 		return
 	}
 	for _, s := range streams {

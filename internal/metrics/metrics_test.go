@@ -125,3 +125,39 @@ openshift_samples_content_info{architecture="x86_64",imagestreams="50",source="b
 		t.Error(err)
 	}
 }
+
+// A source that fails drops only the families it feeds: the scrape still succeeds with
+// everything else, so no alert loses its input to an unrelated error.
+func TestFailingSourceDropsOnlyItsFamilies(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	retries := NewRetryCounter()
+	retries.WithLabelValues("ruby").Inc()
+	reg.MustRegister(retries)
+	cfg := &samplesv1.Config{}
+	err := Register(reg, Sources{
+		Config: func(context.Context) (*samplesv1.Config, error) { return cfg, nil },
+		Streams: func(context.Context) ([]string, map[string]bool, error) {
+			return nil, nil, fmt.Errorf("the cache is gone")
+		},
+		TBRCredential: func(context.Context) (bool, error) { return false, fmt.Errorf("forbidden") },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("the scrape failed as a whole: %v", err)
+	}
+	got := map[string]bool{}
+	for _, mf := range mfs {
+		got[mf.GetName()] = true
+	}
+	for _, want := range []string{"openshift_samples_retry_imagestream_import_total", "openshift_samples_degraded_info", "openshift_samples_invalidconfig_info"} {
+		if !got[want] {
+			t.Errorf("%s is missing from the scrape", want)
+		}
+	}
+	if got["openshift_samples_failed_imagestream_import_info"] {
+		t.Error("a family whose source failed was reported")
+	}
+}

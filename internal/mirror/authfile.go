@@ -1,10 +1,13 @@
 package mirror
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -17,9 +20,14 @@ type authFile struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	} `json:"auths"`
+	// CredsStore names the credential helper (docker-credential-<name>) for every
+	// registry without an auths entry; CredHelpers names one per registry.
+	CredsStore  string            `json:"credsStore"`
+	CredHelpers map[string]string `json:"credHelpers"`
 }
 
-// AuthFileKeychain reads credentials per registry host from an auth file.
+// AuthFileKeychain reads credentials per registry host from an auth file: its auths
+// entries, and otherwise the credential helpers it names, run as docker runs them.
 func AuthFileKeychain(path string) (authn.Keychain, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -29,7 +37,7 @@ func AuthFileKeychain(path string) (authn.Keychain, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("auth file %s is not a docker/podman auth file: %v", path, err)
 	}
-	k := keychain{}
+	k := &keychain{auths: map[string]authn.Authenticator{}, helpers: map[string]string{}, store: f.CredsStore, path: path}
 	for host, a := range f.Auths {
 		cfg := authn.AuthConfig{Username: a.Username, Password: a.Password}
 		if a.Auth != "" {
@@ -39,22 +47,75 @@ func AuthFileKeychain(path string) (authn.Keychain, error) {
 			}
 			cfg.Username, cfg.Password, _ = strings.Cut(string(raw), ":")
 		}
-		k[strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://"), "/")] = authn.FromConfig(cfg)
+		k.auths[normalizeHost(host)] = authn.FromConfig(cfg)
+	}
+	for host, helper := range f.CredHelpers {
+		k.helpers[normalizeHost(host)] = helper
 	}
 	return k, nil
 }
 
-type keychain map[string]authn.Authenticator
+func normalizeHost(h string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(h, "https://"), "http://"), "/")
+}
 
-// Resolve implements authn.Keychain: the most specific entry (host/path, then host) wins.
-func (k keychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+type keychain struct {
+	auths   map[string]authn.Authenticator
+	helpers map[string]string
+	store   string
+	path    string
+}
+
+// Resolve implements authn.Keychain: the most specific auths entry (host/path, then
+// host) wins, then the registry's credential helper, then the file's credsStore.
+func (k *keychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	if repo, ok := r.(interface{ RepositoryStr() string }); ok {
-		if a, ok := k[r.RegistryStr()+"/"+repo.RepositoryStr()]; ok {
+		if a, ok := k.auths[r.RegistryStr()+"/"+repo.RepositoryStr()]; ok {
 			return a, nil
 		}
 	}
-	if a, ok := k[r.RegistryStr()]; ok {
+	if a, ok := k.auths[r.RegistryStr()]; ok {
 		return a, nil
 	}
-	return authn.Anonymous, nil
+	helper := k.helpers[r.RegistryStr()]
+	if helper == "" {
+		helper = k.store
+	}
+	if helper == "" {
+		return authn.Anonymous, nil
+	}
+	user, secret, err := runHelper(helper, r.RegistryStr())
+	if err != nil {
+		return nil, fmt.Errorf("auth file %s: credential helper %q for %s: %w", k.path, helper, r.RegistryStr(), err)
+	}
+	if user == "" && secret == "" {
+		return authn.Anonymous, nil
+	}
+	return authn.FromConfig(authn.AuthConfig{Username: user, Password: secret}), nil
+}
+
+// runHelper asks docker-credential-<helper> for a registry's credentials, as docker
+// does: "get" with the server on standard input, JSON on standard output.
+func runHelper(helper, server string) (user, secret string, err error) {
+	bin := "docker-credential-" + helper
+	if _, err := exec.LookPath(bin); err != nil {
+		return "", "", fmt.Errorf("%s is not on PATH: install it, or put the credentials in the file's auths", bin)
+	}
+	cmd := exec.Command(bin, "get")
+	cmd.Stdin = strings.NewReader(server)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(string(out) + stderr.String())
+		if strings.Contains(msg, "credentials not found") {
+			return "", "", nil
+		}
+		return "", "", fmt.Errorf("%s get: %v: %s", bin, err, msg)
+	}
+	var creds struct{ Username, Secret string }
+	if err := json.Unmarshal(out, &creds); err != nil {
+		return "", "", errors.New(bin + " get: not a JSON answer")
+	}
+	return creds.Username, creds.Secret, nil
 }

@@ -5,12 +5,15 @@ package mirror
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -88,9 +91,15 @@ type Result struct {
 
 // CheckOptions tune Check.
 type CheckOptions struct {
-	Keychain    authn.Keychain
-	Insecure    bool
+	Keychain authn.Keychain
+	// Insecure skips TLS verification; it never downgrades to plain HTTP.
+	Insecure bool
+	// PlainHTTP talks to the mirror over HTTP, without TLS.
+	PlainHTTP   bool
 	Concurrency int
+	// RequestTimeout bounds one request (connect, TLS, response headers); Deadline
+	// bounds the whole check. Zero takes DefaultRequestTimeout and DefaultDeadline.
+	RequestTimeout, Deadline time.Duration
 	// Progress, if set, is called after each image with the number done.
 	Progress func(done, total int)
 }
@@ -104,6 +113,18 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 	}
 	if o.Concurrency < 1 {
 		o.Concurrency = 8
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Deadline <= 0 {
+		o.Deadline = DefaultDeadline
+	}
+	ctx, stop := context.WithTimeout(ctx, o.Deadline)
+	defer stop()
+	var tr http.RoundTripper = transportFor(o)
+	if !o.PlainHTTP {
+		tr = httpsOnly{tr}
 	}
 	if o.Keychain == nil {
 		o.Keychain = authn.DefaultKeychain
@@ -135,7 +156,7 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 		go func(d string) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			present, err := exists(ctx, d, o)
+			present, err := exists(ctx, d, o, tr)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -152,24 +173,48 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 		}(d)
 	}
 	wg.Wait()
+	if firstErr != nil && errors.Is(firstErr, context.DeadlineExceeded) && ctx.Err() != nil {
+		firstErr = fmt.Errorf("the check did not finish within %s (--deadline): %w", o.Deadline, firstErr)
+	}
 	return results, firstErr
 }
 
-func exists(ctx context.Context, ref string, o CheckOptions) (bool, error) {
-	var nameOpts []name.Option
+// Defaults of CheckOptions.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultDeadline       = 10 * time.Minute
+)
+
+// transportFor builds the HTTP transport of a check: bounded at every step, TLS
+// verification skipped only when asked.
+func transportFor(o CheckOptions) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = o.RequestTimeout
+	tr.ResponseHeaderTimeout = o.RequestTimeout
+	if tr.TLSClientConfig == nil {
+		// nil when HTTP/2 is not configured (GODEBUG=http2client=0, for one).
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	if o.Insecure {
+		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // --insecure asks for it
+	}
+	return tr
+}
+
+func exists(ctx context.Context, ref string, o CheckOptions, tr http.RoundTripper) (bool, error) {
+	var nameOpts []name.Option
+	if o.PlainHTTP {
+		// name.Insecure lets go-containerregistry use HTTP; only --plain-http asks for it.
 		nameOpts = append(nameOpts, name.Insecure)
 	}
 	r, err := name.ParseReference(ref, nameOpts...)
 	if err != nil {
 		return false, fmt.Errorf("%s: %v", ref, err)
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.Keychain)}
-	if o.Insecure {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // --insecure asks for it
-		opts = append(opts, remote.WithTransport(tr))
-	}
+	ctx, cancel := context.WithTimeout(ctx, 2*o.RequestTimeout) // a token exchange and the HEAD
+	defer cancel()
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.Keychain), remote.WithTransport(tr)}
 	_, err = remote.Head(r, opts...)
 	if err == nil {
 		return true, nil
@@ -231,4 +276,18 @@ func NewReport(results []Result, to string) Report {
 	skipped, _ := jsonList(rep.SkippedImagestreams)
 	rep.Patch = fmt.Sprintf(`oc patch configs.samples.operator.openshift.io cluster --type merge -p '{"spec":{"samplesRegistry":%q,"skippedImagestreams":%s}}'`, to, skipped)
 	return rep
+}
+
+// httpsOnly sends every request over TLS. go-containerregistry talks plain HTTP to
+// loopback, link-local and private (RFC 1918) registries on its own; a mirror on a
+// private address would then receive the credentials in clear. Only --plain-http
+// allows HTTP.
+type httpsOnly struct{ next http.RoundTripper }
+
+func (h httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" {
+		req = req.Clone(req.Context())
+		req.URL.Scheme = "https"
+	}
+	return h.next.RoundTrip(req)
 }

@@ -9,13 +9,16 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -136,7 +139,7 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errOut := run(t, "check", "--arch", "x86_64", "--registry", to, "--authfile", auth, "--insecure", "-o", "json")
+	code, out, errOut := run(t, "check", "--arch", "x86_64", "--registry", to, "--authfile", auth, "--plain-http", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -162,11 +165,11 @@ func TestCheck(t *testing.T) {
 	if !strings.Contains(rep.Patch, `"samplesRegistry":"`+to+`"`) || !strings.Contains(rep.Patch, `"skippedImagestreams":["mysql","ruby"]`) {
 		t.Errorf("patch %s", rep.Patch)
 	}
-	if code, _, _ := run(t, "check", "--arch", "x86_64", "--registry", to, "--authfile", auth, "--insecure", "--fail-on-missing"); code == 0 {
+	if code, _, _ := run(t, "check", "--arch", "x86_64", "--registry", to, "--authfile", auth, "--plain-http", "--fail-on-missing"); code == 0 {
 		t.Error("--fail-on-missing exited 0")
 	}
 	// Without the credentials: one clear line.
-	code, _, errOut = run(t, "check", "--arch", "x86_64", "--registry", to, "--insecure")
+	code, _, errOut = run(t, "check", "--arch", "x86_64", "--registry", to, "--plain-http")
 	if code != 1 || !strings.Contains(errOut, "refused the credentials") {
 		t.Errorf("no credentials: exit %d, %q", code, errOut)
 	}
@@ -194,5 +197,106 @@ func TestFromCluster(t *testing.T) {
 	code, out, errOut := run(t, "images", "--from-cluster", "--kubeconfig", kubeconfig)
 	if code != 0 || out != "registry.redhat.io/ubi9/python-312:latest\nregistry.redhat.io/ubi9/ruby-33:latest\n" {
 		t.Errorf("exit %d, out %q, err %q", code, out, errOut)
+	}
+}
+
+// hangingRegistry accepts connections and never answers.
+func hangingRegistry(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// A mirror that accepts TCP and never answers: the check ends within its deadline,
+// with TLS and with plain HTTP, and says why.
+func TestCheckAgainstAHangingMirror(t *testing.T) {
+	host := hangingRegistry(t)
+	for _, mode := range []string{"--insecure", "--plain-http"} {
+		start := time.Now()
+		code, _, errOut := run(t, "check", "--arch", "x86_64", "--registry", host+"/m", mode, "--timeout", "500ms", "--deadline", "3s")
+		if took := time.Since(start); code != 1 || took > 20*time.Second {
+			t.Errorf("%s: exit %d after %s: %s", mode, code, took, errOut)
+		}
+		if !strings.Contains(errOut, "cannot reach the mirror") && !strings.Contains(errOut, "deadline") {
+			t.Errorf("%s: %q does not say the mirror did not answer", mode, errOut)
+		}
+	}
+}
+
+// --insecure skips certificate verification over TLS and never falls back to plain
+// HTTP; without it an unknown certificate is refused. The credentials come from a
+// credential helper named by the auth file's credsStore, run as docker runs it.
+func TestCheckTLSAndCredentialHelpers(t *testing.T) {
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "helper-user" || p != "helper-secret" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	host := strings.TrimPrefix(tlsSrv.URL, "https://")
+
+	bin := t.TempDir()
+	helper := "#!/bin/sh\nread server\necho '{\"ServerURL\":\"'$server'\",\"Username\":\"helper-user\",\"Secret\":\"helper-secret\"}'\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-testhelper"), []byte(helper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	auth := filepath.Join(t.TempDir(), "auth.json")
+	if err := os.WriteFile(auth, []byte(`{"auths":{},"credsStore":"testhelper"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := run(t, "check", "--arch", "x86_64", "--registry", host+"/m", "--authfile", auth, "--insecure", "-o", "json")
+	var rep mirror.Report
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Missing == 0 {
+		t.Errorf("--insecure over TLS with a credential helper: exit %d, %d missing: %s", code, rep.Missing, errOut)
+	}
+	code, _, errOut = run(t, "check", "--arch", "x86_64", "--registry", host+"/m", "--authfile", auth)
+	if code != 1 || !strings.Contains(errOut, "certificate") {
+		t.Errorf("an unknown certificate without --insecure: exit %d: %s", code, errOut)
+	}
+	// A plain-HTTP mirror with --insecure: refused, not downgraded.
+	plain := authRegistry(t)
+	code, _, errOut = run(t, "check", "--arch", "x86_64", "--registry", plain+"/m", "--insecure", "--timeout", "2s")
+	if code != 1 || !strings.Contains(errOut, "cannot reach the mirror") {
+		t.Errorf("--insecure against plain HTTP: exit %d: %s", code, errOut)
+	}
+	// A helper that is not installed: a message that says so.
+	if err := os.WriteFile(auth, []byte(`{"credsStore":"nosuchhelper"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, "check", "--arch", "x86_64", "--registry", host+"/m", "--authfile", auth, "--insecure")
+	if code != 1 || !strings.Contains(errOut, "docker-credential-nosuchhelper is not on PATH") {
+		t.Errorf("a missing credential helper: exit %d: %s", code, errOut)
 	}
 }
