@@ -43,6 +43,9 @@ type ConfigReconciler struct {
 	// RetryRefused is how soon a pass that hit an error a user must fix (a write the
 	// API server refused, unreadable content) is tried again.
 	RetryRefused time.Duration
+	// RetryUnavailable is how soon a pass that met an API server that is away or busy
+	// runs again.
+	RetryUnavailable time.Duration
 
 	// deleted remembers the samples this operator deleted lately (config_removed.go).
 	deletedMu sync.Mutex
@@ -225,6 +228,7 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	defaultClock(&r.Clock)
 	defaultDuration(&r.RetryRefused, DefaultRetryRefused)
+	defaultDuration(&r.RetryUnavailable, DefaultRetryUnavailable)
 	toConfig := enqueue(clusterConfigKey)
 	inSamplesNamespace := inNamespace(samplesv1.SamplesNamespace)
 	return ctrl.NewControllerManagedBy(mgr).

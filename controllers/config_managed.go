@@ -33,8 +33,12 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	// all it can, then reports the failures together and retries them.
 	pending := false
 	var failed, unavailable []error
+	away := false // the API server cannot be reached: the rest of the pass would fail too
 	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) {
 		for _, name := range names {
+			if away {
+				return
+			}
 			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
 				continue
 			}
@@ -44,6 +48,7 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 				pending = pending || p
 			case transient(err):
 				unavailable = append(unavailable, err)
+				away = unreachable(err)
 			default:
 				failed = append(failed, err)
 			}
@@ -59,8 +64,12 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
 	}
 	if len(unavailable) > 0 {
-		// The API server is busy or restarting: retry with backoff, no condition.
-		return ctrl.Result{}, errors.Join(unavailable...)
+		// The API server is away, busy or restarting: no condition changes. The pass
+		// is retried at a steady pace rather than with growing backoff, so that a
+		// server refusing a fraction of requests does not stretch the install into
+		// hours; an unreachable server costs one request a pass.
+		ctrl.LoggerFrom(ctx).Error(errors.Join(unavailable...), "the API server is away or busy; retrying", "failed", len(unavailable), "in", r.RetryUnavailable)
+		return ctrl.Result{RequeueAfter: r.RetryUnavailable}, nil
 	}
 	if pending {
 		// The cache is behind the server; the event that updates it brings the next

@@ -21,6 +21,7 @@ const (
 	DefaultDialTimeout         = 15 * time.Second
 	DefaultImportRetryInterval = 15 * time.Minute
 	DefaultRetryRefused        = time.Minute
+	DefaultRetryUnavailable    = 2 * time.Second
 	// minImportRetryInterval refuses a retry interval that would hammer the registry.
 	minImportRetryInterval = time.Second
 )

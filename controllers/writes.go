@@ -48,6 +48,14 @@ func requeueSooner(result ctrl.Result, after time.Duration) ctrl.Result {
 	return result
 }
 
+// unreachable tells the errors of an API server that cannot be reached at all
+// (connection refused or reset, end of stream), as opposed to one that answers busy.
+func unreachable(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
+
 // transient tells the errors of an API server that is away, restarting or busy (network
 // errors, timeouts, 429, 5xx), worth a quick retry with backoff, from everything else
 // (forbidden, invalid, a webhook's denial, an error with no reason at all), which a user

@@ -23,6 +23,11 @@ type Options struct {
 	NewClient client.NewClientFunc
 	// LeaseDuration, RenewDeadline and RetryPeriod shorten leader election.
 	LeaseDuration, RenewDeadline, RetryPeriod *time.Duration
+	// Content replaces the built-in content; Version the release 4.22.0.
+	Content *content.Source
+	Version string
+	// NoLeaderElection runs a single instance without a Lease.
+	NoLeaderElection bool
 }
 
 // Start runs the operator against cfg with the embedded content at release 4.22.0 until
@@ -32,7 +37,7 @@ func Start(t testing.TB, cfg *rest.Config, s *runtime.Scheme, o Options) (stop f
 	mgr, err := controllers.NewManager(cfg, controllers.ManagerOptions{
 		OperatorNamespace:  samplesv1.OperatorNamespace,
 		MetricsBindAddress: "0", HealthProbeBindAddress: "0",
-		LeaderElect:   true,
+		LeaderElect:   !o.NoLeaderElection,
 		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod,
 		NewClient: o.NewClient,
 		// Tests start several managers in one process.
@@ -41,9 +46,15 @@ func Start(t testing.TB, cfg *rest.Config, s *runtime.Scheme, o Options) (stop f
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.Content == nil {
+		o.Content = &content.Source{FS: content.Embedded()}
+	}
+	if o.Version == "" {
+		o.Version = "4.22.0"
+	}
 	err = controllers.Setup(mgr, controllers.Options{
-		Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
-		Content: &content.Source{FS: content.Embedded()}, ImportRetryInterval: 15 * time.Minute,
+		Version: o.Version, OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
+		Content: o.Content, ImportRetryInterval: 15 * time.Minute,
 		Registerer: prometheus.NewRegistry(),
 	})
 	if err != nil {
