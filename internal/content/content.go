@@ -119,7 +119,12 @@ func archDirNames(arch, flavor string) []string {
 // LayoutError says the tree is not laid out as samples content at all (no directory
 // of any architecture, or one that is not an architecture): unlike a FileError, it
 // means the directory given is the wrong one.
-type LayoutError struct{ Msg string }
+type LayoutError struct {
+	Msg string
+	// NoContent is set when the tree holds no architecture directory at all: the
+	// directory given is not a samples tree, rather than a damaged one.
+	NoContent bool
+}
 
 func (e *LayoutError) Error() string { return e.Msg }
 
@@ -171,7 +176,7 @@ func LoadFlavor(fsys fs.FS, flavor string) (*Inventory, error) {
 		dirOf[arch] = name
 	}
 	if len(dirOf) == 0 {
-		return nil, &LayoutError{Msg: fmt.Sprintf("no architecture directory (%s, optionally prefixed %q)", strings.Join(contentArches, ", "), flavor+"-")}
+		return nil, &LayoutError{Msg: fmt.Sprintf("no architecture directory (%s, optionally prefixed %q)", strings.Join(contentArches, ", "), flavor+"-"), NoContent: true}
 	}
 	inv := &Inventory{Arches: map[string]*Set{}, Dirs: dirOf}
 	for arch, dir := range dirOf {
@@ -388,9 +393,9 @@ func (s *Source) SetFor(arch string) (*Set, error) {
 // Open picks the content the operator serves: the directory given with --assets-dir
 // when it is laid out as samples content, else (and when none is given) the built-in
 // set. A directory that is not laid out as content at all (missing, or with no
-// architecture directory) falls back to the built-in set with Fallback saying why; one
-// with a broken file does not fall back: the error is reported and nothing in the
-// cluster changes until the file is fixed.
+// architecture directory) falls back to the built-in set with Fallback saying why; a
+// damaged one (a broken file, a stray directory) does not fall back: the error is
+// reported and nothing in the cluster changes until it is fixed.
 func Open(dir, flavor string) *Source {
 	if dir == "" {
 		return &Source{FS: Embedded(), Name: BuiltIn}
@@ -402,8 +407,10 @@ func Open(dir, flavor string) *Source {
 		return fallback(err)
 	}
 	src := &Source{FS: os.DirFS(dir), Flavor: flavor, Name: dir}
+	// Only a directory that is no samples tree at all falls back; a damaged one (a
+	// stray directory, a broken file) is reported and changes nothing.
 	var layout *LayoutError
-	if _, err := src.Inventory(); errors.As(err, &layout) {
+	if _, err := src.Inventory(); errors.As(err, &layout) && layout.NoContent {
 		return fallback(err)
 	}
 	return src

@@ -239,6 +239,10 @@ func TestOpenFallsBackOnlyForAWrongDirectory(t *testing.T) {
 	if src := Open(broken, FlavorOCP); src.Name != broken || src.Fallback != "" {
 		t.Errorf("a tree with a broken file must not fall back: source %q, fallback %q", src.Name, src.Fallback)
 	}
+	stray := writeTree(t, map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream, "backup/a/imagestreams/ruby.json": rubyStream})
+	if src := Open(stray, FlavorOCP); src.Name != stray || src.Fallback != "" {
+		t.Errorf("a tree with a stray directory must not fall back: source %q, fallback %q", src.Name, src.Fallback)
+	}
 	good := writeTree(t, map[string]string{"ocp-x86_64/a/imagestreams/ruby.json": rubyStream})
 	src := Open(good, FlavorOCP)
 	if src.Name != good || src.Fallback != "" {

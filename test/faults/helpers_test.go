@@ -165,18 +165,22 @@ func (c *counters) funcs() interceptor.Funcs {
 	}
 }
 
+// interceptedClient builds the operator's client through c.
+func interceptedClient(c *counters) client.NewClientFunc {
+	return func(cfg *rest.Config, o client.Options) (client.Client, error) {
+		cl, err := client.NewWithWatch(cfg, o)
+		if err != nil {
+			return nil, err
+		}
+		return interceptor.NewClient(cl, c.funcs()), nil
+	}
+}
+
 // startInProcess runs the operator (every controller) in this process against cfg.
 func startInProcess(t *testing.T, cfg *rest.Config, c *counters, version string) (stop func()) {
 	t.Helper()
 	return operatortest.Start(t, cfg, env.Scheme, operatortest.Options{
-		Content: source(), Version: version, NoLeaderElection: true,
-		NewClient: func(cfg *rest.Config, o client.Options) (client.Client, error) {
-			cl, err := client.NewWithWatch(cfg, o)
-			if err != nil {
-				return nil, err
-			}
-			return interceptor.NewClient(cl, c.funcs()), nil
-		},
+		Content: source(), Version: version, NoLeaderElection: true, NewClient: interceptedClient(c),
 	})
 }
 
