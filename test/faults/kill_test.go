@@ -49,7 +49,7 @@ func startProcess(t *testing.T, version string) *process {
 // kill sends SIGKILL: no deferred write, no lease release, nothing.
 func (p *process) kill() {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited //nolint:errcheck // the exit status after our own SIGKILL says nothing
+	<-p.exited      //nolint:errcheck // the exit status after our own SIGKILL says nothing
 	p.exited <- nil // later kills return at once
 }
 
