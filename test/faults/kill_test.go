@@ -181,13 +181,57 @@ func TestOperatorKilled(t *testing.T) {
 			},
 			ver: "4.22.0"})
 	}
+	// A user's tag on a managed stream survives the upgrade's update of that stream.
+	stream := ""
+	for n := range inventory.ImageStreams {
+		if stream == "" || n < stream {
+			stream = n
+		}
+	}
+	userTag := func(t *testing.T) bool {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(imageStreamGVK)
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: stream}, u); err != nil {
+			return false
+		}
+		tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
+		for _, tag := range tags {
+			if tag.(map[string]any)["name"] == "users-tag" {
+				return true
+			}
+		}
+		return false
+	}
 	for _, f := range []float64{0.05, 0.3, 0.6, 0.9} {
 		f := f
-		points = append(points, point{phase: "upgrade", frac: f, before: install,
+		points = append(points, point{phase: "upgrade", frac: f,
+			before: func(t *testing.T) {
+				install(t)
+				u := &unstructured.Unstructured{}
+				u.SetGroupVersionKind(imageStreamGVK)
+				if err := env.Client.Get(ctx, client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: stream}, u); err != nil {
+					t.Fatal(err)
+				}
+				tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
+				tags = append(tags, map[string]any{"name": "users-tag", "from": map[string]any{"kind": "DockerImage", "name": "example.com/mine:1"}})
+				_ = unstructured.SetNestedSlice(u.Object, tags, "spec", "tags")
+				if err := env.Client.Update(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+			},
 			act:  func(t *testing.T) {},
 			cond: func(t *testing.T) bool { return countSamples(t, "4.23.0") >= at(f) },
-			end:  func(t *testing.T) bool { return converged(t, "4.23.0", time.Minute) },
-			ver:  "4.23.0"})
+			end: func(t *testing.T) bool {
+				if !converged(t, "4.23.0", time.Minute) {
+					return false
+				}
+				if !userTag(t) {
+					t.Errorf("the user's tag on %s was lost in the upgrade", stream)
+					r.lost++
+				}
+				return true
+			},
+			ver: "4.23.0"})
 	}
 	for _, f := range []float64{0.05, 0.3, 0.6, 0.9} {
 		f := f
