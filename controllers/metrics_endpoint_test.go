@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,17 +20,8 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // serviceAccountToken makes a service account allowed to GET /metrics and returns a token.
 func serviceAccountToken(t *testing.T, allowed bool) string {
@@ -85,7 +75,7 @@ func scrape(t *testing.T, addr, token string) (int, string) {
 }
 
 func TestMetricsEndpointIsAuthenticated(t *testing.T) {
-	addr := freePort(t)
+	addr := testenv.FreeAddr(t)
 	reg := ctrlmetrics.Registry
 	col := metrics.NewRetryCounter()
 	if err := reg.Register(col); err != nil {

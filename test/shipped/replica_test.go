@@ -33,6 +33,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
+
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 // What a local process gets in place of the pod, and nothing else: the rest of the
@@ -85,16 +87,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // serviceAccountToken asks the API server for a token of a service account.
@@ -173,7 +165,7 @@ func (in installation) start(t *testing.T, name string, subs substitutions) *rep
 	pod := in.deployment.Spec.Template.Spec
 	c := pod.Containers[0]
 	dir := t.TempDir()
-	subs.metricsAddr, subs.healthAddr = freeAddr(t), freeAddr(t)
+	subs.metricsAddr, subs.healthAddr = testenv.FreeAddr(t), testenv.FreeAddr(t)
 	subs.certDir = dir
 	servingCert(t, dir)
 	subs.kubeconfig = kubeconfigFor(t, dir, serviceAccountToken(t, in.namespace, pod.ServiceAccountName))

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -107,4 +111,27 @@ func RunManager(t testing.TB, mgr manager.Manager) (stop func()) {
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// BuildOperator builds the operator binary from this tree into dir and returns its path,
+// for tests that run it as a process.
+func BuildOperator(dir string) (string, error) {
+	bin := filepath.Join(dir, "cluster-samples-operator")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the operator: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// FreeAddr returns a loopback host:port nothing listens on now.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
