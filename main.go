@@ -184,14 +184,14 @@ func logContent(log logr.Logger, src *content.Source) {
 	if src.Fallback != "" {
 		log.Error(errors.New(src.Fallback), "serving the built-in samples instead of the samples directory")
 	}
-	inv, err := src.Inventory()
+	dirs, err := src.Dirs()
 	if err != nil {
-		log.Error(err, "cannot load the samples content; nothing in the cluster is changed until it is fixed", "source", src.Describe())
+		log.Error(err, "cannot read the samples content; nothing in the cluster is changed until it is fixed", "source", src.Describe())
 		return
 	}
-	for _, arch := range slices.Sorted(maps.Keys(inv.Arches)) {
-		set := inv.Arches[arch]
-		log.Info("samples content", "source", src.Describe(), "architecture", arch, "directory", inv.Dirs[arch],
-			"imagestreams", len(set.ImageStreams), "templates", len(set.Templates))
+	for _, arch := range slices.Sorted(maps.Keys(dirs)) {
+		imageStreams, templates := src.Count(dirs[arch])
+		log.Info("samples content", "source", src.Describe(), "architecture", arch, "directory", dirs[arch],
+			"imagestreams", imageStreams, "templates", templates)
 	}
 }

@@ -266,10 +266,11 @@ func TestImageConfigRestrictionAfterInstall(t *testing.T) {
 	}
 	before := op.writeCount()
 	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
-	if err := env.Client.Delete(context.Background(), ruby); err != nil {
-		t.Fatal(err)
-	}
-	op.afterPass(t, func() {})
+	op.afterPass(t, func() {
+		if err := env.Client.Delete(context.Background(), ruby); err != nil {
+			t.Fatal(err)
+		}
+	})
 	for _, w := range op.writesSince(before) {
 		if !strings.HasPrefix(w, "patch-status") {
 			t.Errorf("a write while the image configuration forbids the registries: %s", w)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	imagev1 "github.com/openshift/api/image/v1"
@@ -38,6 +39,11 @@ type ImportReconciler struct {
 	Clock             clock.Clock
 	// Retries counts accepted retry requests per image stream.
 	Retries *prometheus.CounterVec
+
+	// retried remembers this instance's retries too: the ConfigMap that records them
+	// may not be in the cache yet when the import's status change brings the next pass.
+	retriedMu sync.Mutex
+	retried   map[string]time.Time
 }
 
 // +kubebuilder:rbac:groups=image.openshift.io,namespace=openshift,resources=imagestreamimports,verbs=create
@@ -82,6 +88,9 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		maps.DeleteFunc(failures, func(tag string, _ string) bool { return !contentTags(source)[tag] })
 	}
 	if len(failures) == 0 {
+		r.retriedMu.Lock()
+		delete(r.retried, name)
+		r.retriedMu.Unlock()
 		return ctrl.Result{}, r.deleteErrorConfigMap(ctx, cm)
 	}
 
@@ -90,6 +99,11 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	if cm != nil {
 		last, _ = time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
 	}
+	r.retriedMu.Lock()
+	if mine := r.retried[name]; mine.After(last) {
+		last = mine.Truncate(time.Second)
+	}
+	r.retriedMu.Unlock()
 	if last.IsZero() || !now.Before(imports.NextRetry(name, last, r.RetryInterval)) {
 		retried, err := r.retry(ctx, is, failures)
 		if err != nil {
@@ -97,6 +111,12 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		}
 		if retried {
 			last = now
+			r.retriedMu.Lock()
+			if r.retried == nil {
+				r.retried = map[string]time.Time{}
+			}
+			r.retried[name] = now
+			r.retriedMu.Unlock()
 		}
 	}
 	if err := r.writeErrorConfigMap(ctx, cm, name, failures, last); err != nil {

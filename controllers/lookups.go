@@ -2,11 +2,9 @@ package controllers
 
 import (
 	"context"
-	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -49,18 +47,7 @@ func planContent(src *content.Source, cfg *samplesv1.Config) (state.Plan, *conte
 // removalSet is every sample name of the content, all architectures together: what
 // Removed and the Config's deletion may delete (with the managed label), whatever
 // architecture the Config names now or named when the samples were installed.
-func removalSet(src *content.Source) (*content.Set, error) {
-	inv, err := src.Inventory()
-	if err != nil {
-		return nil, err
-	}
-	all := &content.Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
-	for _, set := range inv.Arches {
-		maps.Copy(all.ImageStreams, set.ImageStreams)
-		maps.Copy(all.Templates, set.Templates)
-	}
-	return all, nil
-}
+func removalSet(src *content.Source) (*content.Set, error) { return src.Names() }
 
 // importErrorConfigMaps lists the import-error ConfigMaps the operator made.
 func importErrorConfigMaps(ctx context.Context, c client.Reader, namespace string) ([]corev1.ConfigMap, error) {

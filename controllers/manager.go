@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -17,6 +18,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -107,13 +109,24 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 // cluster.
 func cacheOptions(operatorNamespace string) cache.Options {
 	only := map[string]cache.Config{samplesv1.SamplesNamespace: {}}
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		newSample(ImageStreamGVK): {Namespaces: only},
-		newSample(TemplateGVK):    {Namespaces: only},
-		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
-		// The pull secret, and no other secret.
-		&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
-			FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),
-		}}},
-	}}
+	return cache.Options{
+		// No decision reads managed fields; samples.Trim drops more of the samples.
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			newSample(ImageStreamGVK): {Namespaces: only, Transform: trimSample},
+			newSample(TemplateGVK):    {Namespaces: only, Transform: trimSample},
+			&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
+			// The pull secret, and no other secret.
+			&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
+				FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),
+			}}},
+		}}
+}
+
+// trimSample is the cache transform of image streams and templates (samples.Trim).
+func trimSample(obj any) (any, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		samples.Trim(u)
+	}
+	return obj, nil
 }

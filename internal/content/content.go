@@ -137,6 +137,24 @@ func Load(fsys fs.FS) (*Inventory, error) { return LoadFlavor(fsys, FlavorOCP) }
 // an error. Symbolic links are followed. Any unreadable or malformed file fails the
 // whole load, so that a broken tree never looks like a tree without that sample.
 func LoadFlavor(fsys fs.FS, flavor string) (*Inventory, error) {
+	dirOf, err := Layout(fsys, flavor)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Arches: map[string]*Set{}, Dirs: dirOf}
+	for arch, dir := range dirOf {
+		set, err := loadArch(fsys, dir)
+		if err != nil {
+			return nil, err
+		}
+		inv.Arches[arch] = set
+	}
+	return inv, nil
+}
+
+// Layout finds the architecture directories of a content tree (architecture ->
+// directory) without reading any file; its errors are *LayoutError.
+func Layout(fsys fs.FS, flavor string) (map[string]string, error) {
 	if flavor != FlavorOCP && flavor != FlavorOKD {
 		return nil, &LayoutError{Msg: fmt.Sprintf("content flavor %q: want %s or %s", flavor, FlavorOCP, FlavorOKD)}
 	}
@@ -178,15 +196,7 @@ func LoadFlavor(fsys fs.FS, flavor string) (*Inventory, error) {
 	if len(dirOf) == 0 {
 		return nil, &LayoutError{Msg: fmt.Sprintf("no architecture directory (%s, optionally prefixed %q)", strings.Join(contentArches, ", "), flavor+"-"), NoContent: true}
 	}
-	inv := &Inventory{Arches: map[string]*Set{}, Dirs: dirOf}
-	for arch, dir := range dirOf {
-		set, err := loadArch(fsys, dir)
-		if err != nil {
-			return nil, err
-		}
-		inv.Arches[arch] = set
-	}
-	return inv, nil
+	return dirOf, nil
 }
 
 // contentArches are the architecture directories content may have.
@@ -310,8 +320,9 @@ func DropNulls(v any) {
 // BuiltIn names the content compiled into the operator.
 const BuiltIn = "built-in"
 
-// Source loads content once and keeps it; after a failure it tries again on the next
-// call, so fixing a broken file recovers without a restart.
+// Source loads content when asked and keeps what it loaded: the layout of the tree, and
+// the set of each architecture asked for (the operator asks for one). After a failure it
+// tries again on the next call, so fixing a broken file recovers without a restart.
 type Source struct {
 	FS fs.FS
 	// Flavor is FlavorOCP (the default) or FlavorOKD.
@@ -323,27 +334,109 @@ type Source struct {
 	// and the built-in content is served instead.
 	Fallback string
 
-	mu  sync.Mutex
-	inv *Inventory
+	mu     sync.Mutex
+	layout map[string]string
+	sets   map[string]*Set
+	names  *Set
 }
 
-// Inventory returns the loaded content.
-func (s *Source) Inventory() (*Inventory, error) {
+// Names is the name of every sample of every architecture (with nil objects): what
+// Removed and the Config's deletion may delete. Loaded once, then only the names stay.
+func (s *Source) Names() (*Set, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.inv != nil {
-		return s.inv, nil
+	names := s.names
+	s.mu.Unlock()
+	if names != nil {
+		return names, nil
 	}
-	flavor := s.Flavor
-	if flavor == "" {
-		flavor = FlavorOCP
-	}
-	inv, err := LoadFlavor(s.FS, flavor)
+	inv, err := s.Inventory()
 	if err != nil {
 		return nil, err
 	}
-	s.inv = inv
+	names = &Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
+	for _, set := range inv.Arches {
+		for n := range set.ImageStreams {
+			names.ImageStreams[n] = nil
+		}
+		for n := range set.Templates {
+			names.Templates[n] = nil
+		}
+	}
+	s.mu.Lock()
+	s.names = names
+	s.mu.Unlock()
+	return names, nil
+}
+
+func (s *Source) flavor() string {
+	if s.Flavor == "" {
+		return FlavorOCP
+	}
+	return s.Flavor
+}
+
+// Dirs returns the architecture directories of the tree (architecture -> directory).
+func (s *Source) Dirs() (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dirsLocked()
+}
+
+func (s *Source) dirsLocked() (map[string]string, error) {
+	if s.layout != nil {
+		return s.layout, nil
+	}
+	dirs, err := Layout(s.FS, s.flavor())
+	if err != nil {
+		return nil, err
+	}
+	s.layout = dirs
+	return dirs, nil
+}
+
+// Inventory loads every architecture, without keeping what it loads beyond the sets
+// already asked for: for the mirror commands, the removal of samples of any
+// architecture and tests.
+func (s *Source) Inventory() (*Inventory, error) {
+	dirs, err := s.Dirs()
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Arches: map[string]*Set{}, Dirs: dirs}
+	for arch, dir := range dirs {
+		s.mu.Lock()
+		set := s.sets[arch]
+		s.mu.Unlock()
+		if set == nil {
+			if set, err = loadArch(s.FS, dir); err != nil {
+				return nil, err
+			}
+		}
+		inv.Arches[arch] = set
+	}
 	return inv, nil
+}
+
+// Count counts the content files of an architecture directory by kind, without
+// parsing them: for logs and metrics.
+func (s *Source) Count(dir string) (imageStreams, templates int) {
+	groups, _ := fs.ReadDir(s.FS, dir)
+	for _, g := range groups {
+		for sub := range kindOfDir {
+			files, _ := fs.ReadDir(s.FS, path.Join(dir, g.Name(), sub))
+			for _, f := range files {
+				if !strings.HasSuffix(f.Name(), ".json") {
+					continue
+				}
+				if sub == "templates" {
+					templates++
+				} else {
+					imageStreams++
+				}
+			}
+		}
+	}
+	return imageStreams, templates
 }
 
 // Describe names the source for people: the directory, or "the built-in samples".
@@ -370,23 +463,32 @@ func (e *MissingArchError) Error() string {
 // error (a *FileError or *LayoutError) when the tree cannot be read, or a
 // *MissingArchError.
 func (s *Source) SetFor(arch string) (*Set, error) {
-	inv, err := s.Inventory()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dirs, err := s.dirsLocked()
 	if err != nil {
 		return nil, err
 	}
-	set, ok := inv.For(arch)
-	if !ok {
-		dir, _ := ArchDir(arch)
-		flavor := s.Flavor
-		if flavor == "" {
-			flavor = FlavorOCP
-		}
+	d, supported := ArchDir(arch)
+	dir, ok := dirs[d]
+	if !supported || !ok {
 		var looked []string
-		for _, n := range archDirNames(dir, flavor) {
+		for _, n := range archDirNames(d, s.flavor()) {
 			looked = append(looked, path.Join(s.Describe(), n))
 		}
 		return nil, &MissingArchError{Arch: arch, Looked: looked}
 	}
+	if set := s.sets[d]; set != nil {
+		return set, nil
+	}
+	set, err := loadArch(s.FS, dir)
+	if err != nil {
+		return nil, err
+	}
+	if s.sets == nil {
+		s.sets = map[string]*Set{}
+	}
+	s.sets[d] = set
 	return set, nil
 }
 
@@ -410,7 +512,7 @@ func Open(dir, flavor string) *Source {
 	// Only a directory that is no samples tree at all falls back; a damaged one (a
 	// stray directory, a broken file) is reported and changes nothing.
 	var layout *LayoutError
-	if _, err := src.Inventory(); errors.As(err, &layout) && layout.NoContent {
+	if _, err := src.Dirs(); errors.As(err, &layout) && layout.NoContent {
 		return fallback(err)
 	}
 	return src

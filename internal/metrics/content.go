@@ -26,7 +26,7 @@ func RegisterContent(reg prometheus.Registerer, src *content.Source) error {
 func (c *contentCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *contentCollector) Collect(ch chan<- prometheus.Metric) {
-	inv, err := c.src.Inventory()
+	dirs, err := c.src.Dirs()
 	if err != nil {
 		return // the content's errors are reported in the Config's status
 	}
@@ -34,8 +34,9 @@ func (c *contentCollector) Collect(ch chan<- prometheus.Metric) {
 	if source == "" {
 		source = content.BuiltIn
 	}
-	for arch, set := range inv.Arches {
+	for arch, dir := range dirs {
+		imageStreams, templates := c.src.Count(dir)
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, 1,
-			source, arch, strconv.Itoa(len(set.ImageStreams)), strconv.Itoa(len(set.Templates)))
+			source, arch, strconv.Itoa(imageStreams), strconv.Itoa(templates))
 	}
 }

@@ -228,3 +228,26 @@ func TestRealSamplesStoredByTheServerNeedNoUpdate(t *testing.T) {
 	}
 	t.Logf("%d samples round-tripped through openshift/api types, %d of them stored differently from what was sent; none needs a write", n, changed)
 }
+
+func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
+	tpl := parse(t, `{"kind":"Template","metadata":{"name":"t","labels":{"a":"b"},"managedFields":[{"manager":"x"}]},
+	  "objects":[{"kind":"Service"}],"parameters":[{"name":"N"}],"message":"m"}`)
+	Trim(tpl)
+	if _, ok := tpl.Object["objects"]; ok || tpl.GetManagedFields() != nil || tpl.GetLabels()["a"] != "b" {
+		t.Errorf("trimmed template = %v", tpl.Object)
+	}
+	is := parse(t, `{"kind":"ImageStream","metadata":{"name":"r"},"spec":{"tags":[{"name":"a"}]},
+	  "status":{"tags":[{"tag":"a","items":[{"generation":3},{"generation":2},{"generation":1}],"conditions":[{"type":"ImportSuccess","status":"False","generation":4}]}]}}`)
+	Trim(is)
+	st, _, _ := unstructured.NestedSlice(is.Object, "status", "tags")
+	tag := st[0].(map[string]any)
+	if items := tag["items"].([]any); len(items) != 1 || items[0].(map[string]any)["generation"] != int64(3) {
+		t.Errorf("items = %v; want the newest only", items)
+	}
+	if conds := tag["conditions"].([]any); len(conds) != 1 {
+		t.Errorf("conditions = %v", conds)
+	}
+	if spec, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags"); len(spec) != 1 {
+		t.Errorf("spec tags = %v", spec)
+	}
+}

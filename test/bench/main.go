@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	corev1 "k8s.io/api/core/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,6 +82,13 @@ func run(operator, assets string, idle time.Duration) error {
 	reg.SetAutoCreate(func(string) bool { return true })
 	if _, err := fakeimporter.Start(ctx, env.Config, reg); err != nil {
 		return err
+	}
+	// A cluster's pull secret, with registry.redhat.io credentials: every sample installs.
+	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
+		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"YmVuY2g6YmVuY2g="}}}`)}}
+	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
+	if err := env.Client.Create(ctx, pull); err != nil {
+		return fmt.Errorf("creating the pull secret: %w", err)
 	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(kubeconfig, env.KubeConfig(), 0o600); err != nil {
