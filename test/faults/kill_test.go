@@ -64,7 +64,40 @@ func (p *process) crashed() bool {
 	}
 }
 
-// countSamples counts the inventory samples present (at version, when given).
+// skippedStream is skipped in every Config of the kill cases: whatever the operator
+// does, it stays as the administrator left it.
+var skippedStream string
+
+// managedSkipping is managed() with skippedStream skipped.
+func managedSkipping() samplesv1.ConfigSpec {
+	s := managed()
+	s.SkippedImagestreams = []string{skippedStream}
+	return s
+}
+
+// placeSkipped puts the skipped stream in the cluster as an administrator's own copy.
+func placeSkipped(t *testing.T) {
+	t.Helper()
+	u := inventory.ImageStreams[skippedStream].DeepCopy()
+	u.SetNamespace(samplesv1.SamplesNamespace)
+	u.SetAnnotations(map[string]string{"admin.example.com/mine": "yes"})
+	u.SetLabels(nil)
+	if err := env.Client.Create(context.Background(), u); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// skippedIntact tells whether the skipped stream is still the administrator's.
+func skippedIntact(t *testing.T) bool {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(imageStreamGVK)
+	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: skippedStream}, u)
+	return err == nil && u.GetAnnotations()["admin.example.com/mine"] == "yes" && u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == ""
+}
+
+// countSamples counts the inventory samples present (at version, when given), the
+// skipped one aside.
 func countSamples(t *testing.T, version string) int {
 	t.Helper()
 	n := 0
@@ -74,7 +107,7 @@ func countSamples(t *testing.T, version string) int {
 			kind = imageStreamGVK
 		}
 		for name, u := range samples(t, kind) {
-			if _, ok := want[name]; ok && (version == "" || u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == version) {
+			if _, ok := want[name]; ok && name != skippedStream && (version == "" || u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == version) {
 				n++
 			}
 		}
@@ -138,12 +171,18 @@ func TestOperatorKilled(t *testing.T) {
 		}
 		return false
 	}
+	for n := range inventory.ImageStreams {
+		if skippedStream == "" || n > skippedStream {
+			skippedStream = n
+		}
+	}
 	install := func(t *testing.T) {
 		cleanCluster(t)
 		placeBystanders(t)
+		placeSkipped(t)
 		p := startProcess(t, "4.22.0")
-		createConfig(t, managed())
-		converged(t, "4.22.0", time.Minute)
+		createConfig(t, managedSkipping())
+		converged(t, "4.22.0", time.Minute, skippedStream)
 		p.kill()
 	}
 	type point struct {
@@ -154,15 +193,18 @@ func TestOperatorKilled(t *testing.T) {
 		cond   func(t *testing.T) bool // true once the phase is far enough to kill
 		end    func(t *testing.T) bool // the right end state
 		ver    string                  // the release the operator runs at
+		// deletion: the new default Config skips nothing, so the skipped stream
+		// becomes a sample again; other phases leave it to the administrator.
+		deletion bool
 	}
 	var points []point
 	for _, f := range []float64{0.01, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95} {
 		f := f
 		points = append(points, point{phase: "install", frac: f,
-			before: func(t *testing.T) { cleanCluster(t); placeBystanders(t) },
-			act:    func(t *testing.T) { createConfig(t, managed()) },
+			before: func(t *testing.T) { cleanCluster(t); placeBystanders(t); placeSkipped(t) },
+			act:    func(t *testing.T) { createConfig(t, managedSkipping()) },
 			cond:   func(t *testing.T) bool { return countSamples(t, "") >= at(f) },
-			end:    func(t *testing.T) bool { return converged(t, "4.22.0", time.Minute) },
+			end:    func(t *testing.T) bool { return converged(t, "4.22.0", time.Minute, skippedStream) },
 			ver:    "4.22.0"})
 	}
 	for _, f := range []float64{0.05, 0.3, 0.6, 0.9} {
@@ -222,7 +264,7 @@ func TestOperatorKilled(t *testing.T) {
 			act:  func(t *testing.T) {},
 			cond: func(t *testing.T) bool { return countSamples(t, "4.23.0") >= at(f) },
 			end: func(t *testing.T) bool {
-				if !converged(t, "4.23.0", time.Minute) {
+				if !converged(t, "4.23.0", time.Minute, skippedStream) {
 					return false
 				}
 				if !userTag(t) {
@@ -256,7 +298,8 @@ func TestOperatorKilled(t *testing.T) {
 					return env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg) == nil && string(cfg.UID) != uid
 				}) && converged(t, "4.22.0", time.Minute)
 			},
-			ver: "4.22.0"})
+			deletion: true,
+			ver:      "4.22.0"})
 	}
 	for i, pt := range points {
 		t.Run(fmt.Sprintf("%02d %s at %.0f%%", i, pt.phase, pt.frac*100), func(t *testing.T) {
@@ -278,6 +321,10 @@ func TestOperatorKilled(t *testing.T) {
 				t.Errorf("wrong end state after a kill during %s at %.0f%%", pt.phase, pt.frac*100)
 			}
 			r.lost += bystandersLost(t)
+			if !pt.deletion && !skippedIntact(t) {
+				t.Errorf("the skipped image stream %s was changed", skippedStream)
+				r.lost++
+			}
 		})
 	}
 	record(r)
