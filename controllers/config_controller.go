@@ -138,7 +138,7 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	}
 	switch plan.State {
 	case samplesv1.Removed:
-		removal, err := removalSet(r.Content)
+		removal, err := r.Content.Names() // every architecture's sample names
 		return r.reconcileRemoved(ctx, cfg, removal, err)
 	case samplesv1.Unmanaged:
 		r.setStatusState(cfg, samplesv1.Unmanaged)

@@ -17,7 +17,7 @@ func (r *ConfigReconciler) reconcileDelete(ctx context.Context, cfg *samplesv1.C
 	if !controllerutil.ContainsFinalizer(cfg, samplesv1.ConfigFinalizer) {
 		return nil
 	}
-	set, err := removalSet(r.Content)
+	set, err := r.Content.Names()
 	if err != nil {
 		// Without the inventory the operator cannot tell its samples from others; the
 		// finalizer stays until the content can be read.

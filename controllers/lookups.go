@@ -44,11 +44,6 @@ func planContent(src *content.Source, cfg *samplesv1.Config) (state.Plan, *conte
 	return plan, set, err
 }
 
-// removalSet is every sample name of the content, all architectures together: what
-// Removed and the Config's deletion may delete (with the managed label), whatever
-// architecture the Config names now or named when the samples were installed.
-func removalSet(src *content.Source) (*content.Set, error) { return src.Names() }
-
 // importErrorConfigMaps lists the import-error ConfigMaps the operator made.
 func importErrorConfigMaps(ctx context.Context, c client.Reader, namespace string) ([]corev1.ConfigMap, error) {
 	cms := &corev1.ConfigMapList{}

@@ -61,10 +61,7 @@ func unreachable(err error) bool {
 // (forbidden, invalid, a webhook's denial, an error with no reason at all), which a user
 // must act on: only those change conditions.
 func transient(err error) bool {
-	var netErr net.Error
-	return apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+	return unreachable(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
 		apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) ||
-		apierrors.IsUnexpectedServerError(err) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+		apierrors.IsUnexpectedServerError(err) || errors.Is(err, context.DeadlineExceeded)
 }

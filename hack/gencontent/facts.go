@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -190,7 +191,7 @@ func extract(dir string) (*Facts, error) {
 					if ns := resolve(ref[1]); ns != "" && ns != "openshift" {
 						continue
 					}
-					if name := resolve(ref[0]); !contains(tf.Runs, name) {
+					if name := resolve(ref[0]); !slices.Contains(tf.Runs, name) {
 						tf.Runs = append(tf.Runs, name)
 					}
 				}
@@ -235,7 +236,7 @@ func extract(dir string) (*Facts, error) {
 			tf.Builder = existing(tf.Builder)
 			var runs []string
 			for _, r := range tf.Runs {
-				if r = existing(r); r != "" && !contains(runs, r) {
+				if r = existing(r); r != "" && !slices.Contains(runs, r) {
 					runs = append(runs, r)
 				}
 			}
@@ -301,13 +302,4 @@ func firstImage(o any) string {
 		}
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

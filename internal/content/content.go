@@ -338,6 +338,7 @@ type Source struct {
 	layout map[string]string
 	sets   map[string]*Set
 	names  *Set
+	counts map[string][2]int
 }
 
 // Names is the name of every sample of every architecture (with nil objects): what
@@ -418,8 +419,19 @@ func (s *Source) Inventory() (*Inventory, error) {
 }
 
 // Count counts the content files of an architecture directory by kind, without
-// parsing them: for logs and metrics.
+// parsing them: for logs and metrics (every scrape), so it reads the tree once.
 func (s *Source) Count(dir string) (imageStreams, templates int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.counts[dir]; ok {
+		return c[0], c[1]
+	}
+	defer func() {
+		if s.counts == nil {
+			s.counts = map[string][2]int{}
+		}
+		s.counts[dir] = [2]int{imageStreams, templates}
+	}()
 	groups, _ := fs.ReadDir(s.FS, dir)
 	for _, g := range groups {
 		for sub := range kindOfDir {

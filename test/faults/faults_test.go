@@ -84,14 +84,8 @@ func TestAPIErrorsInjected(t *testing.T) {
 // operator never crashes, ends with every sample at its version, and its writes stay
 // bounded by the edits that call for one.
 func TestConcurrentWriter(t *testing.T) {
-	cleanCluster(t)
-	c := &counters{}
-	stop := startInProcess(t, env.Config, c, "4.22.0")
+	c, stop := installedInProcess(t)
 	defer stop()
-	createConfig(t, managed())
-	if !converged(t, "4.22.0", time.Minute) {
-		t.FailNow()
-	}
 	installWrites := c.writes.Load()
 	names := make([]string, 0, len(inventory.ImageStreams))
 	for n := range inventory.ImageStreams {

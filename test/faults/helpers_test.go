@@ -238,3 +238,18 @@ func apiServerAddr(t *testing.T) string {
 	}
 	return u.Host
 }
+
+// installedInProcess starts the operator in this process on a clean cluster and waits
+// for the samples to be installed at 4.22.0.
+func installedInProcess(t *testing.T) (*counters, func()) {
+	t.Helper()
+	cleanCluster(t)
+	c := &counters{}
+	stop := startInProcess(t, env.Config, c, "4.22.0")
+	createConfig(t, managed())
+	if !converged(t, "4.22.0", time.Minute) {
+		stop()
+		t.FailNow()
+	}
+	return c, stop
+}

@@ -59,14 +59,8 @@ func strs(n int, f string) []string {
 // server with a message naming the field, or reported in ConfigurationValid; nothing
 // already in the cluster changes, and the operator keeps running.
 func TestHostileConfigs(t *testing.T) {
-	cleanCluster(t)
-	c := &counters{}
-	stop := startInProcess(t, env.Config, c, "4.22.0")
+	c, stop := installedInProcess(t)
 	defer stop()
-	createConfig(t, managed())
-	if !converged(t, "4.22.0", time.Minute) {
-		t.FailNow()
-	}
 	ctx := context.Background()
 	type tc struct {
 		name string

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -110,12 +111,7 @@ func printSummary() {
 func cleanCluster(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	cfg := &samplesv1.Config{}
-	if err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err == nil {
-		cfg.Finalizers = nil
-		_ = env.Client.Update(ctx, cfg)
-		_ = env.Client.Delete(ctx, cfg)
-	}
+	testenv.ForceDeleteConfig(ctx, env.Client)
 	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(gvk)
@@ -156,7 +152,7 @@ func missing(t *testing.T, version string, skipped ...string) []string {
 	for gvk, want := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{imageStreamGVK: inventory.ImageStreams, templateGVK: inventory.Templates} {
 		have := samples(t, gvk)
 		for name := range want {
-			if containsString(skipped, name) {
+			if slices.Contains(skipped, name) {
 				continue
 			}
 			if u, ok := have[name]; !ok || u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] != version {
@@ -166,15 +162,6 @@ func missing(t *testing.T, version string, skipped ...string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 // converged waits until the Config reports the samples of version installed and all

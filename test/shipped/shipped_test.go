@@ -83,12 +83,7 @@ func cleanup(t *testing.T, in installation) {
 	t.Helper()
 	ctx := context.Background()
 	in.remove(t)
-	cfg := &samplesv1.Config{}
-	if err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err == nil {
-		cfg.Finalizers = nil
-		_ = env.Client.Update(ctx, cfg)
-		_ = env.Client.Delete(ctx, cfg)
-	}
+	testenv.ForceDeleteConfig(ctx, env.Client)
 	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(gvk)

@@ -135,3 +135,15 @@ func FreeAddr(t testing.TB) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// ForceDeleteConfig deletes the Config "cluster", finalizer and all, for a test that
+// cleans up after an operator it already stopped.
+func ForceDeleteConfig(ctx context.Context, c client.Client) {
+	cfg := &samplesv1.Config{}
+	if err := c.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err != nil {
+		return
+	}
+	cfg.Finalizers = nil
+	_ = c.Update(ctx, cfg)
+	_ = c.Delete(ctx, cfg)
+}
