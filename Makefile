@@ -23,7 +23,10 @@ REGISTRY_PROBE ?=
 # make bench: the real OpenShift samples tree, when this clone sits beside it; any tree
 # in the same layout works.
 BENCH_ASSETS ?= ../shared/corpus/ocp
-BENCH_IDLE ?= 2m
+# Which scenarios, the idle window of each and the long one of the idle scenario.
+BENCH_SCENARIOS ?= real,foreign,synthetic-500,synthetic-2000,idle
+BENCH_IDLE ?= 1m
+BENCH_LONG_IDLE ?= 12m
 
 export K8S_VERSION
 ENVTEST_BINARIES = hack/envtest-binaries.sh
@@ -89,11 +92,11 @@ envtest:
 promtool:
 	@hack/promtool.sh >/dev/null
 
-## bench: Convergence time, mutating requests (audit log) and peak RSS on real content.
+## bench: Convergence, writes (audit log), idle CPU and RSS per scenario; table, bench.json, heap profiles.
 .PHONY: bench
 bench: envtest build
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go run ./test/bench --operator bin/cluster-samples-operator \
-		--assets-dir $(BENCH_ASSETS) --idle $(BENCH_IDLE)
+		--assets-dir $(BENCH_ASSETS) --scenarios $(BENCH_SCENARIOS) --idle $(BENCH_IDLE) --long-idle $(BENCH_LONG_IDLE)
 
 ## image: Build the container image IMG with the samples of SAMPLES_IMAGE (default: the Dockerfile's).
 SAMPLES_IMAGE ?=

@@ -33,7 +33,11 @@ import (
 // event, of the Config or of any sample, leads to one full pass over the inventory,
 // which reads from the cache and writes only what differs.
 type ConfigReconciler struct {
-	Client            client.Client
+	Client client.Client
+	// APIReader reads from the API server, past the cache: a sample whose name is taken
+	// by an object the cache does not hold (unlabelled) is read with it. Setup defaults
+	// it to the manager's.
+	APIReader         client.Reader
 	Content           *content.Source
 	Version           string
 	OperatorNamespace string
@@ -225,6 +229,9 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	if r.Content == nil {
 		return errMissing("config controller", "Content")
+	}
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
 	}
 	defaultClock(&r.Clock)
 	defaultDuration(&r.RetryRefused, DefaultRetryRefused)

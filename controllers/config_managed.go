@@ -104,7 +104,18 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		return false, fmt.Errorf("reading %s: %w", what, err)
 	}
 	if skipped {
-		if notFound || actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
+		if notFound {
+			// An administrator's own copy under a skipped name is unlabelled, so not in
+			// the cache: read it past the cache to mark it, as the stock operator does.
+			err := r.APIReader.Get(ctx, key, actual)
+			if apierrors.IsNotFound(err) {
+				return false, nil
+			}
+			if err != nil {
+				return false, fmt.Errorf("reading %s: %w", what, err)
+			}
+		}
+		if actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
 			return false, nil
 		}
 		orig := actual.DeepCopy()
@@ -118,7 +129,17 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	}
 	desired := samples.Desired(src, registry, r.Version)
 	if notFound {
-		return sampleWritten(r.Client.Create(ctx, desired), "creating "+what)
+		err := r.Client.Create(ctx, desired)
+		if !apierrors.IsAlreadyExists(err) {
+			return sampleWritten(err, "creating "+what)
+		}
+		// The cache holds only labelled samples (manager.go): the name is taken by an
+		// object it does not show, one just created or a sample whose label a user
+		// removed. Read it from the server and handle it as any other.
+		actual = newSample(gvk)
+		if err := r.APIReader.Get(ctx, key, actual); err != nil {
+			return sampleWritten(err, "reading "+what)
+		}
 	}
 	if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil

@@ -22,6 +22,8 @@ const (
 	DefaultImportRetryInterval = 15 * time.Minute
 	DefaultRetryRefused        = time.Minute
 	DefaultRetryUnavailable    = 2 * time.Second
+	// DefaultResyncPeriod is how often the caches replay every object to the reconcilers.
+	DefaultResyncPeriod = 10 * time.Minute
 	// minImportRetryInterval refuses a retry interval that would hammer the registry.
 	minImportRetryInterval = time.Second
 )

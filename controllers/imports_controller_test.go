@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/apimachinery/pkg/types"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -239,16 +240,18 @@ func TestRetriesTouchOnlyContentTags(t *testing.T) {
 	_ = importer.Registry.Delete(context.Background(), "registry.redhat.io/ubi9/ruby-33:latest")
 	createConfig(t, managed(), true)
 	waitConverged(t, "4.22.0")
-	var ruby *unstructured.Unstructured
 	eventually(t, "ruby installed", func() (bool, string) {
-		var ok bool
-		ruby, ok = getSample(t, ImageStreamGVK, "ruby")
+		_, ok := getSample(t, ImageStreamGVK, "ruby")
 		return ok, ""
 	})
-	tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
-	tags = append(tags, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/nowhere/ruby:1"}})
-	_ = unstructured.SetNestedSlice(ruby.Object, tags, "spec", "tags")
-	if err := env.Client.Update(context.Background(), ruby); err != nil {
+	// The importer writes ruby's status meanwhile: read, add the tag, retry on conflict.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+		tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
+		tags = append(tags, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/nowhere/ruby:1"}})
+		_ = unstructured.SetNestedSlice(ruby.Object, tags, "spec", "tags")
+		return env.Client.Update(context.Background(), ruby)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	before := len(retriesOf("ruby"))
@@ -264,7 +267,7 @@ func TestRetriesTouchOnlyContentTags(t *testing.T) {
 	if !ok || cm.Data["3.3"] == "" || cm.Data["mine"] != "" {
 		t.Errorf("ruby's error ConfigMap = %v; want 3.3 and not the administrator's tag", cm)
 	}
-	ruby, _ = getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
 	if tagImages(t, ruby)["latest"] != "3.3" {
 		t.Errorf("the alias latest was changed: %v", tagImages(t, ruby))
 	}

@@ -4,19 +4,22 @@ import (
 	"fmt"
 	"time"
 
+	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
@@ -38,8 +41,10 @@ type ManagerOptions struct {
 	MetricsBindAddress string
 	MetricsSecure      bool
 	MetricsCertDir     string
-	// HealthProbeBindAddress serves /healthz and /readyz; "0" disables it.
+	// HealthProbeBindAddress serves /healthz and /readyz; "0" or empty disables it.
+	// Pprof adds /debug/pprof/ there (off by default: profiles expose internals).
 	HealthProbeBindAddress string
+	Pprof                  bool
 
 	LeaderElect bool
 	// LeaderElectionNamespace holds the Lease (default: OperatorNamespace).
@@ -73,7 +78,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		CertDir:       o.MetricsCertDir,
 	}
 	if o.MetricsSecure {
-		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+		metrics.FilterProvider = metricsAuth
 	}
 	leNamespace := o.LeaderElectionNamespace
 	if leNamespace == "" {
@@ -85,7 +90,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		NewClient:                     o.NewClient,
 		Metrics:                       metrics,
-		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		HealthProbeBindAddress:        "0", // addProbeServer serves the probes
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       leNamespace,
@@ -101,27 +106,47 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
+	if o.HealthProbeBindAddress != "" && o.HealthProbeBindAddress != "0" {
+		if err := addProbeServer(mgr, o.HealthProbeBindAddress, o.Pprof); err != nil {
+			return nil, err
+		}
+	}
 	return mgr, nil
 }
 
-// cacheOptions keeps the operator's caches to what it manages: image streams and
-// templates of the openshift namespace and ConfigMaps of its own, not every one in the
-// cluster.
+// cacheOptions keeps the operator's caches to what it manages, so that its memory does
+// not grow with what users keep in the cluster: the image streams and templates of the
+// openshift namespace that carry the samples label (managed or skipped; users' own are
+// never cached, config_managed.go reads one directly when its name is taken), the
+// ConfigMaps of its own namespace, the pull secret and its own ClusterOperator.
 func cacheOptions(operatorNamespace string) cache.Options {
-	only := map[string]cache.Config{samplesv1.SamplesNamespace: {}}
+	samplesOnly := map[string]cache.Config{samplesv1.SamplesNamespace: {LabelSelector: labeledSamples}}
 	return cache.Options{
 		// No decision reads managed fields; samples.Trim drops more of the samples.
 		DefaultTransform: cache.TransformStripManagedFields(),
+		// A full resync every 10 minutes re-runs every reconcile against the cache: the
+		// safety net the stock operator has; a pass over unchanged samples writes nothing.
+		SyncPeriod: ptr.To(DefaultResyncPeriod),
 		ByObject: map[client.Object]cache.ByObject{
-			newSample(ImageStreamGVK): {Namespaces: only, Transform: trimSample},
-			newSample(TemplateGVK):    {Namespaces: only, Transform: trimSample},
-			&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
+			newSample(ImageStreamGVK):   {Namespaces: samplesOnly, Transform: trimSample},
+			newSample(TemplateGVK):      {Namespaces: samplesOnly, Transform: trimSample},
+			&configv1.ClusterOperator{}: {Field: fields.OneTermEqualSelector("metadata.name", clusteroperator.Name)},
+			&corev1.ConfigMap{}:         {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
 			// The pull secret, and no other secret.
 			&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
 				FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),
 			}}},
 		}}
 }
+
+// labeledSamples selects what this operator labelled as a sample, managed or skipped.
+var labeledSamples = func() labels.Selector {
+	req, err := labels.NewRequirement(samplesv1.SamplesManagedLabel, selection.Exists, nil)
+	if err != nil {
+		panic(err) // a constant label key
+	}
+	return labels.NewSelector().Add(*req)
+}()
 
 // trimSample is the cache transform of image streams and templates (samples.Trim).
 func trimSample(obj any) (any, error) {

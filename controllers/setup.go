@@ -2,15 +2,12 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
@@ -36,8 +33,7 @@ type Options struct {
 	Clock      clock.Clock
 }
 
-// Setup registers every controller, the health and readiness checks and the metrics
-// with mgr.
+// Setup registers every controller and the metrics with mgr.
 func Setup(mgr ctrl.Manager, o Options) error {
 	o = o.withDefaults()
 	boot := &BootstrapReconciler{
@@ -47,14 +43,6 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	if err := boot.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the bootstrap controller: %w", err)
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return err
-	}
-	// Ready once the caches have synced, on the leader and on a standby alike; the
-	// bootstrap decision is the leader's work and does not gate readiness.
-	if err := mgr.AddReadyzCheck("caches", cachesSynced(mgr)); err != nil {
-		return err
 	}
 	if err := (&ConfigReconciler{
 		Client: mgr.GetClient(), Content: o.Content, Version: o.Version, OperatorNamespace: o.OperatorNamespace,
@@ -86,16 +74,4 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		TBRCredential: tbrCredentialSource(mgr.GetClient()),
 		Log:           ctrl.Log.WithName("metrics"),
 	})
-}
-
-// cachesSynced is a readyz check that passes once the manager's informers have synced.
-func cachesSynced(mgr ctrl.Manager) healthz.Checker {
-	return func(req *http.Request) error {
-		ctx, cancel := context.WithTimeout(req.Context(), time.Second)
-		defer cancel()
-		if !mgr.GetCache().WaitForCacheSync(ctx) {
-			return errors.New("the informer caches have not synced yet")
-		}
-		return nil
-	}
 }

@@ -1,207 +1,98 @@
-// Command bench measures the operator against a real control plane with the real
-// OpenShift samples content: time from Config creation to SamplesExist=True, mutating
-// API requests during convergence and during an idle window after it, and the
-// operator's peak RSS. Requests are counted from kube-apiserver's audit log, by the
-// operator binary's user agent, not by the operator itself.
+// Command bench measures the operator against a real control plane, one fresh control
+// plane per scenario: time from Config creation to SamplesExist=True, mutating API
+// requests during convergence and during an idle window after it, the CPU the operator
+// uses while idle, and its resident memory (at ready, peak, and after the idle window).
+// Requests are counted from kube-apiserver's audit log, by the operator binary's user
+// agent, not by the operator itself. Each scenario also saves a heap profile, taken
+// from the operator's /debug/pprof on its health port.
+//
+// Scenarios:
+//
+//	real            the real samples tree (x86_64)
+//	foreign         the same, with 5,000 foreign image streams and 2,000 foreign templates
+//	                in openshift, and 5,000 ConfigMaps and 5,000 Secrets elsewhere
+//	synthetic-500   content of 500 samples built from the real tree's shapes
+//	synthetic-2000  the same with 2,000 samples
+//	idle            the real tree with a long idle window that spans a cache resync
 //
 //	go run ./test/bench --operator bin/cluster-samples-operator --assets-dir ../shared/corpus/ocp
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	corev1 "k8s.io/api/core/v1"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-
-	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/internal/conditions"
-	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
-	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
-const auditPolicy = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: ["RequestReceived", "ResponseStarted"]
-rules:
-- level: Metadata
-`
+type flags struct {
+	operator, assets, jsonOut, profileDir string
+	idle, longIdle                        time.Duration
+	scenarios                             string
+}
 
 func main() {
-	operator := flag.String("operator", "bin/cluster-samples-operator", "Operator binary.")
-	assets := flag.String("assets-dir", filepath.Join("..", "shared", "corpus", "ocp"), "Samples content tree.")
-	idle := flag.Duration("idle", 2*time.Minute, "Idle window after convergence.")
+	var f flags
+	flag.StringVar(&f.operator, "operator", "bin/cluster-samples-operator", "Operator binary.")
+	flag.StringVar(&f.assets, "assets-dir", filepath.Join("..", "shared", "corpus", "ocp"), "The real samples content tree.")
+	flag.DurationVar(&f.idle, "idle", time.Minute, "Idle window after convergence, in every scenario but idle.")
+	flag.DurationVar(&f.longIdle, "long-idle", 12*time.Minute, "Idle window of the idle scenario (spans the 10-minute cache resync).")
+	flag.StringVar(&f.scenarios, "scenarios", "real,foreign,synthetic-500,synthetic-2000,idle", "Comma-separated scenarios to run, in order.")
+	flag.StringVar(&f.jsonOut, "json", "bench.json", "Write the rows here as JSON; empty skips it.")
+	flag.StringVar(&f.profileDir, "profile-dir", filepath.Join(os.TempDir(), "csobench-profiles"), "Save each scenario's heap profile here.")
 	flag.Parse()
-	if err := run(*operator, *assets, *idle); err != nil {
+	logf.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
+	if err := run(f); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(operator, assets string, idle time.Duration) error {
-	logf.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
-	if _, err := os.Stat(assets); err != nil {
-		return fmt.Errorf("content tree %s: %w", assets, err)
+func run(f flags) error {
+	if _, err := os.Stat(f.assets); err != nil {
+		return fmt.Errorf("content tree %s: %w", f.assets, err)
 	}
-	dir, err := os.MkdirTemp("", "csobench")
-	if err != nil {
+	if err := os.MkdirAll(f.profileDir, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	policy, auditLog := filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "audit.log")
-	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
-		return err
-	}
-	env, err := testenv.Start(testenv.Options{APIServerArgs: map[string]string{
-		"audit-policy-file": policy, "audit-log-path": auditLog, "audit-log-mode": "blocking",
-	}})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: stopping the control plane:", err)
+	var rows []row
+	for _, name := range strings.Split(f.scenarios, ",") {
+		s, err := scenarioNamed(strings.TrimSpace(name), f)
+		if err != nil {
+			return err
 		}
-	}()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	reg := fakeimporter.NewRegistry()
-	defer reg.Close()
-	reg.SetAutoCreate(func(string) bool { return true })
-	if _, err := fakeimporter.Start(ctx, env.Config, reg); err != nil {
-		return err
-	}
-	// A cluster's pull secret, with registry.redhat.io credentials: every sample installs.
-	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"YmVuY2g6YmVuY2g="}}}`)}}
-	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
-	if err := env.Client.Create(ctx, pull); err != nil {
-		return fmt.Errorf("creating the pull secret: %w", err)
-	}
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, env.KubeConfig(), 0o600); err != nil {
-		return err
-	}
-
-	cmd := exec.Command(operator, "--kubeconfig", kubeconfig, "--assets-dir", assets, "--release-version", "4.99.0-bench",
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--zap-log-level", "error",
-		// The benchmark measures installing, not the bootstrap probe (which needs the internet).
-		"--registry-probe-address", "")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", operator, err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-
-	// The operator creates the Config itself (bootstrap); time from when it exists.
-	var created, converged time.Time
-	cfg := &samplesv1.Config{}
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
-		if err == nil && created.IsZero() {
-			created = time.Now()
+		fmt.Fprintf(os.Stderr, "== %s: %s\n", s.name, s.description)
+		r, err := measure(s, f)
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", s.name, err)
 		}
-		if err == nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
-			converged = time.Now()
-			break
+		rows = append(rows, r)
+	}
+	printTable(os.Stdout, rows)
+	if f.jsonOut != "" {
+		data, err := json.MarshalIndent(report{Operator: f.operator, Content: f.assets, Taken: time.Now().UTC(), Rows: rows}, "", "  ")
+		if err != nil {
+			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		if err := os.WriteFile(f.jsonOut, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("\nrows written to %s; heap profiles in %s\n", f.jsonOut, f.profileDir)
 	}
-	if converged.IsZero() {
-		return fmt.Errorf("no SamplesExist=True within 5 minutes: %+v", cfg.Status.Conditions)
-	}
-	// Events are sent asynchronously: the one for the SamplesExist transition may reach
-	// the API server just after it. The idle window starts once that has settled.
-	idleStart := converged.Add(settle)
-	fmt.Fprintf(os.Stderr, "converged; idling %s after %s to settle\n", idle, settle)
-	time.Sleep(settle + idle) // the idle window itself is what is measured
-	rss, err := peakRSS(cmd.Process.Pid)
-	if err != nil {
-		return err
-	}
-	during, after, byVerb, idleByVerb, err := countWrites(auditLog, idleStart)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("content:                                   %s (x86_64)\n", assets)
-	fmt.Printf("Config creation to SamplesExist=True:      %.2f s\n", converged.Sub(created).Seconds())
-	fmt.Printf("mutating requests during convergence:      %d %v\n", during, byVerb)
-	fmt.Printf("mutating requests during %s idle:        %d %v\n", idle, after, idleByVerb)
-	fmt.Printf("operator peak RSS:                         %.1f MiB\n", float64(rss)/1024)
 	return nil
 }
 
-type auditEvent struct {
-	Verb           string    `json:"verb"`
-	UserAgent      string    `json:"userAgent"`
-	StageTimestamp time.Time `json:"stageTimestamp"`
-	ObjectRef      struct {
-		Resource    string `json:"resource"`
-		Subresource string `json:"subresource"`
-	} `json:"objectRef"`
-}
-
-var mutating = map[string]bool{"create": true, "update": true, "patch": true, "delete": true, "deletecollection": true}
-
-// settle is how long after convergence the idle window starts.
-const settle = 10 * time.Second
-
-// countWrites counts the operator's mutating requests before and after idleStart.
-func countWrites(path string, idleStart time.Time) (during, after int, byVerb, idleByVerb map[string]int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, nil, nil, err
-	}
-	defer f.Close()
-	byVerb, idleByVerb = map[string]int{}, map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var e auditEvent
-		if json.Unmarshal(sc.Bytes(), &e) != nil || !mutating[e.Verb] || !strings.HasPrefix(e.UserAgent, "cluster-samples-operator/") {
-			continue
-		}
-		key := e.Verb + " " + e.ObjectRef.Resource
-		if e.ObjectRef.Subresource != "" {
-			key += "/" + e.ObjectRef.Subresource
-		}
-		if e.StageTimestamp.After(idleStart) {
-			after++
-			idleByVerb[key]++
-			continue
-		}
-		during++
-		byVerb[key]++
-	}
-	return during, after, byVerb, idleByVerb, sc.Err()
-}
-
-func peakRSS(pid int) (kib int, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			_, err := fmt.Sscanf(strings.TrimPrefix(line, "VmHWM:"), "%d", &kib)
-			return kib, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
+// report is bench.json: two runs' files compare row by row.
+type report struct {
+	Operator string    `json:"operator"`
+	Content  string    `json:"content"`
+	Taken    time.Time `json:"taken"`
+	Rows     []row     `json:"rows"`
 }

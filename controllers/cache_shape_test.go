@@ -1,0 +1,157 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	configv1 "github.com/openshift/api/config/v1"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+)
+
+// TestCacheHoldsOnlyWhatTheOperatorManages runs the operator as main.go sets it up
+// (NewManager, Setup) in a namespace full of users' image streams and templates, with
+// users' ConfigMaps and Secrets elsewhere and another ClusterOperator, and counts what
+// its cache holds: the samples, its own ConfigMaps, the pull secret and its own
+// ClusterOperator, nothing of the users'. A sample whose label a user removed drops
+// out of the cache and is still put back, read past the cache.
+func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
+	cleanCluster(t)
+	t.Cleanup(func() { cleanCluster(t) })
+	setPullSecret(t, true)
+	ctx := context.Background()
+	const users = 40
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "cache-shape-users"}}
+	if err := env.Client.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, ns) })
+	for i := 0; i < users; i++ {
+		is := newSample(ImageStreamGVK)
+		is.SetNamespace(samplesv1.SamplesNamespace)
+		is.SetName(fmt.Sprintf("user-stream-%d", i))
+		tpl := newSample(TemplateGVK)
+		tpl.SetNamespace(samplesv1.SamplesNamespace)
+		tpl.SetName(fmt.Sprintf("user-template-%d", i))
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: fmt.Sprintf("app-%d", i)}}
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: fmt.Sprintf("app-%d", i)}}
+		for _, o := range []client.Object{is, tpl, cm, secret} {
+			if err := env.Client.Create(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	other := &configv1.ClusterOperator{ObjectMeta: metav1.ObjectMeta{Name: "cache-shape-other"}}
+	if err := env.Client.Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, other) })
+
+	createConfig(t, samplesv1.ConfigSpec{ManagementState: "Managed"}, false)
+	t.Cleanup(func() { // Setup runs the ClusterOperator controller too
+		if co := clusterOperator(t); co != nil {
+			_ = env.Client.Delete(ctx, co)
+		}
+	})
+	var mgr ctrl.Manager
+	startManager(t, func(m ctrl.Manager) error {
+		mgr = m
+		return Setup(m, Options{
+			Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
+			Content: testSource(), Registerer: prometheus.NewRegistry(),
+		})
+	})
+	waitConverged(t, "4.22.0")
+	samples := len(listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"})) +
+		len(listSamples(t, TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
+	if samples == 0 {
+		t.Fatal("no samples installed")
+	}
+
+	cached := func(list client.ObjectList) []string {
+		t.Helper()
+		if err := mgr.GetCache().List(ctx, list); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		items, _ := metaItems(list)
+		for _, o := range items {
+			names = append(names, o.GetNamespace()+"/"+o.GetName())
+		}
+		return names
+	}
+	var inCache []string
+	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
+		inCache = append(inCache, cached(newSampleList(gvk))...)
+	}
+	for _, name := range inCache {
+		if strings.Contains(name, "user-") {
+			t.Errorf("the cache holds the user's %s", name)
+		}
+	}
+	if len(inCache) != samples {
+		t.Errorf("the cache holds %d image streams and templates, want the %d samples: %v", len(inCache), samples, inCache)
+	}
+	for _, name := range cached(&corev1.ConfigMapList{}) {
+		if !strings.HasPrefix(name, samplesv1.OperatorNamespace+"/") {
+			t.Errorf("the cache holds ConfigMap %s", name)
+		}
+	}
+	if got := cached(&corev1.SecretList{}); len(got) != 1 || got[0] != "openshift-config/pull-secret" {
+		t.Errorf("cached Secrets = %v, want only the pull secret", got)
+	}
+	if got := cached(&configv1.ClusterOperatorList{}); len(got) > 1 || (len(got) == 1 && got[0] != "/openshift-samples") {
+		t.Errorf("cached ClusterOperators = %v, want at most openshift-samples", got)
+	}
+	t.Logf("cache: %d image streams and templates (%d samples, %d of each kind of the users' left out)", len(inCache), samples, users)
+
+	// A user takes the label off a sample: it leaves the cache, its create is refused as
+	// already existing, and the operator reads it from the server and labels it again.
+	ruby, ok := getSample(t, ImageStreamGVK, "ruby")
+	if !ok {
+		t.Fatal("no ruby image stream")
+	}
+	patch := []byte(`{"metadata":{"labels":{"` + samplesv1.SamplesManagedLabel + `":null}}}`)
+	if err := env.Client.Patch(ctx, ruby, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the sample labelled again", func() (bool, string) {
+		u, ok := getSample(t, ImageStreamGVK, "ruby")
+		return ok && u.GetLabels()[samplesv1.SamplesManagedLabel] == "true", fmt.Sprint(u.GetLabels())
+	})
+}
+
+// metaItems returns a list's items as objects with metadata.
+func metaItems(list client.ObjectList) ([]metav1.Object, error) {
+	var out []metav1.Object
+	switch l := list.(type) {
+	case *unstructured.UnstructuredList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *corev1.ConfigMapList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *corev1.SecretList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *configv1.ClusterOperatorList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	default:
+		return nil, fmt.Errorf("unexpected list %T", list)
+	}
+	return out, nil
+}
