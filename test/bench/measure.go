@@ -59,7 +59,7 @@ type row struct {
 	// spans holding objects, and all heap memory it has from the system.
 	HeapInUseMiB float64 `json:"heapInUseMiB"`
 	HeapSysMiB   float64 `json:"heapSysMiB"`
-	HeapProfile    string         `json:"heapProfile"`
+	HeapProfile  string  `json:"heapProfile"`
 }
 
 // IdleCPUPerMin is the operator's CPU seconds per minute of the idle window.

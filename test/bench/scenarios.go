@@ -209,8 +209,8 @@ func foreignImageStream(ctx context.Context, c client.Client, i int) error {
 	for t := 0; t < foreignTags; t++ {
 		tag := fmt.Sprintf("v%d", t)
 		specTags = append(specTags, map[string]any{
-			"name": tag,
-			"from": map[string]any{"kind": "DockerImage", "name": fmt.Sprintf("quay.io/example/%s:%s", name, tag)},
+			"name":            tag,
+			"from":            map[string]any{"kind": "DockerImage", "name": fmt.Sprintf("quay.io/example/%s:%s", name, tag)},
 			"referencePolicy": map[string]any{"type": "Local"}, "importPolicy": map[string]any{"scheduled": true},
 		})
 		var items []any
