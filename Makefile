@@ -11,6 +11,9 @@ VERSION ?= 0.0.1
 IMG ?= quay.io/openshift/origin-cluster-samples-operator:latest
 # K8S_VERSION: the kube-apiserver (and kubectl) release the tests run against.
 K8S_VERSION ?= 1.37.2
+# RUNBOOK_URL_PREFIX: where the alerts' runbook_url annotations point; each alert's runbook
+# is docs/runbooks/<Alert>.md, so the prefix is that directory as published.
+RUNBOOK_URL_PREFIX ?= https://github.com/openshift/cluster-samples-operator/blob/main/docs/runbooks/
 
 # Extra flags for `go test`, for example TESTFLAGS='-run TestBootstrap -v'.
 TESTFLAGS ?=

@@ -87,8 +87,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "mirror" {
-		os.Exit(cli.Mirror(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "mirror":
+			os.Exit(cli.Mirror(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+		case "status":
+			os.Exit(cli.Status(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+		}
 	}
 	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
 	if err != nil {

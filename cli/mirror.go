@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -35,7 +36,7 @@ Usage:
   cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH] [source flags]
   cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [--authfile FILE] [--insecure | --plain-http]
                                           [--timeout 30s] [--deadline 10m]
-                                          [-o text|json|yaml] [--fail-on-missing] [source flags]
+                                          [-o text|json|yaml] [--fail-on-missing] [--quiet] [source flags]
 
 Source flags (default: the content built into this operator, for this machine's architecture):
   --arch ARCH            x86_64, aarch64 (arm64), ppc64le or s390x
@@ -49,6 +50,9 @@ Check flags:
   --plain-http           talk to the mirror over HTTP, without TLS (credentials travel in clear)
   --timeout DURATION     bound of one request: connect, TLS handshake, response (default 30s)
   --deadline DURATION    bound of the whole check (default 10m)
+  --concurrency N        requests in flight at once (default 8)
+  --quiet                no progress line (it is shown only when standard error is a terminal);
+                         the summary line at the end is written either way
 
 Examples:
   # What to mirror, one image per line
@@ -80,23 +84,10 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		return 0
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("mirror "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	arch := fs.String("arch", defaultArch(), "")
-	assets := fs.String("assets-dir", "", "")
-	fromCluster := fs.Bool("from-cluster", false, "")
-	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "")
-	opNamespace := fs.String("operator-namespace", samplesv1.OperatorNamespace, "")
-	to := fs.String("to", "", "")
-	reg := fs.String("registry", "", "")
-	authfile := fs.String("authfile", "", "")
-	insecure := fs.Bool("insecure", false, "")
-	plainHTTP := fs.Bool("plain-http", false, "")
-	requestTimeout := fs.Duration("timeout", mirror.DefaultRequestTimeout, "")
-	deadline := fs.Duration("deadline", mirror.DefaultDeadline, "")
-	output := fs.String("o", "text", "")
-	failOnMissing := fs.Bool("fail-on-missing", false, "")
-	concurrency := fs.Int("concurrency", 8, "")
+	fs, f := mirrorFlags(sub)
+	arch, assets, fromCluster, kubeconfig, opNamespace := &f.arch, &f.assets, &f.fromCluster, &f.kubeconfig, &f.opNamespace
+	to, reg, authfile, insecure, plainHTTP := &f.to, &f.registry, &f.authfile, &f.insecure, &f.plainHTTP
+	requestTimeout, deadline, output, failOnMissing, concurrency := &f.timeout, &f.deadline, &f.output, &f.failOnMissing, &f.concurrency
 	fail := func(code int, format string, a ...any) int {
 		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator mirror %s: %s\n", sub, fmt.Sprintf(format, a...))
 		return code
@@ -115,22 +106,27 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 	default:
 		return fail(2, "unknown subcommand (images, mapping or check; see --help)")
 	}
+	prog := newProgress(stderr, f.quiet)
 	entries, err := load(ctx, *fromCluster, *kubeconfig, *opNamespace, *assets, *arch)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
 	switch sub {
 	case "images":
-		for _, img := range mirror.Images(entries) {
+		imgs := mirror.Images(entries)
+		for _, img := range imgs {
 			stdout.printf("%s\n", img)
 		}
+		prog.finish("%d images for %d image stream tags", len(imgs), len(entries))
 	case "mapping":
 		if err := mirror.ValidateRegistry(*to); err != nil {
 			return fail(2, "--to: %v", err)
 		}
-		for _, img := range mirror.Images(entries) {
+		imgs := mirror.Images(entries)
+		for _, img := range imgs {
 			stdout.printf("%s=%s\n", img, mirror.Destination(img, *to))
 		}
+		prog.finish("%d images to mirror to %s", len(imgs), *to)
 	case "check":
 		if err := mirror.ValidateRegistry(*reg); err != nil {
 			return fail(2, "--registry: %v", err)
@@ -139,13 +135,7 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 			return fail(2, "-o must be text, json or yaml")
 		}
 		opts := mirror.CheckOptions{Insecure: *insecure, PlainHTTP: *plainHTTP, RequestTimeout: *requestTimeout, Deadline: *deadline,
-			Concurrency: *concurrency, Progress: func(done, total int) {
-				// Progress is best effort: a closed stderr must not fail the check.
-				_, _ = fmt.Fprintf(stderr, "\rchecking %d/%d images", done, total)
-				if done == total {
-					_, _ = fmt.Fprintln(stderr)
-				}
-			}}
+			Concurrency: *concurrency, Progress: prog.update}
 		if *authfile != "" {
 			if opts.Keychain, err = mirror.AuthFileKeychain(*authfile); err != nil {
 				return fail(1, "%v", err)
@@ -153,9 +143,11 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		}
 		results, err := mirror.Check(ctx, entries, *reg, opts)
 		if err != nil {
+			prog.clear()
 			return fail(1, "%v", err)
 		}
 		rep := mirror.NewReport(results, *reg)
+		prog.finish("checked %d image stream tags on %s: %d present, %d missing", len(results), *reg, len(results)-rep.Missing, rep.Missing)
 		if err := printReport(stdout, rep, *output); err != nil {
 			return fail(1, "%v", err)
 		}
@@ -164,6 +156,54 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		}
 	}
 	return 0
+}
+
+// mirrorOptions are the flags of the mirror subcommands (usage lists them).
+type mirrorOptions struct {
+	arch, assets, kubeconfig, opNamespace, to, registry, authfile, output string
+	fromCluster, insecure, plainHTTP, failOnMissing, quiet                bool
+	timeout, deadline                                                     time.Duration
+	concurrency                                                           int
+}
+
+func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
+	o := &mirrorOptions{}
+	fs := flag.NewFlagSet("mirror "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.arch, "arch", defaultArch(), "")
+	fs.StringVar(&o.assets, "assets-dir", "", "")
+	fs.BoolVar(&o.fromCluster, "from-cluster", false, "")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "")
+	fs.StringVar(&o.opNamespace, "operator-namespace", samplesv1.OperatorNamespace, "")
+	fs.StringVar(&o.to, "to", "", "")
+	fs.StringVar(&o.registry, "registry", "", "")
+	fs.StringVar(&o.authfile, "authfile", "", "")
+	fs.BoolVar(&o.insecure, "insecure", false, "")
+	fs.BoolVar(&o.plainHTTP, "plain-http", false, "")
+	fs.DurationVar(&o.timeout, "timeout", mirror.DefaultRequestTimeout, "")
+	fs.DurationVar(&o.deadline, "deadline", mirror.DefaultDeadline, "")
+	fs.StringVar(&o.output, "o", "text", "")
+	fs.BoolVar(&o.failOnMissing, "fail-on-missing", false, "")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "")
+	fs.BoolVar(&o.quiet, "quiet", false, "")
+	return fs, o
+}
+
+// FlagNames lists the flags of a command: "mirror images", "mirror mapping",
+// "mirror check" or "status" (the runbooks' test checks the flags they use).
+func FlagNames(command string) []string {
+	var fs *flag.FlagSet
+	switch {
+	case command == "status":
+		fs, _ = statusFlags()
+	case strings.HasPrefix(command, "mirror "):
+		fs, _ = mirrorFlags(strings.TrimPrefix(command, "mirror "))
+	default:
+		return nil
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
 }
 
 func defaultArch() string { return bootstrap.ArchitectureForGOARCH(runtime.GOARCH) }

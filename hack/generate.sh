@@ -3,7 +3,8 @@
 #   controller-gen: deepcopy (api/v1), the Config CRD (config/crd/bases), RBAC from the
 #                   +kubebuilder:rbac markers (config/rbac);
 #   hack/gencontent: the embedded samples content (internal/content/assets);
-#   the PrometheusRule around config/prometheus/rules.yaml;
+#   the runbook_url annotations of config/prometheus/rules.yaml and rules_test.yaml
+#   (RUNBOOK_URL_PREFIX + <Alert>.md), and the PrometheusRule around rules.yaml;
 #   hack/tools/manifests: manifests/, rendered from config/default with kustomize;
 #   hack/genbundle: the OLM bundle (bundle/manifests);
 #   the monitoring test CRDs (test/crds/monitoring).
@@ -17,6 +18,7 @@ root="$PWD"
 makevar() { make --no-print-directory -s -C "$root" "print-$1"; }
 IMG="${IMG:-$(makevar IMG)}"
 VERSION="${VERSION:-$(makevar VERSION)}"
+RUNBOOK_URL_PREFIX="${RUNBOOK_URL_PREFIX:-$(makevar RUNBOOK_URL_PREFIX)}"
 
 out="${1:-}"
 dest="."
@@ -36,6 +38,13 @@ go tool -modfile=hack/tools/go.mod controller-gen \
 # The embedded samples content, from the catalogue in hack/gencontent.
 go run ./hack/gencontent "$dest/internal/content/assets"
 
+# Each alert's runbook_url is the prefix and its runbook's file name, in the rules and in
+# the promtool tests' expected annotations alike.
+for f in rules.yaml rules_test.yaml; do
+  sed -E "s#^( *runbook_url: ).*/([A-Za-z]+\.md)\$#\1${RUNBOOK_URL_PREFIX}\2#" "config/prometheus/$f" > "$dest/config/prometheus/$f.tmp"
+  mv "$dest/config/prometheus/$f.tmp" "$dest/config/prometheus/$f"
+done
+
 # The PrometheusRule wraps the rules that promtool tests (config/prometheus/rules.yaml).
 {
   echo "# Generated from rules.yaml by hack/generate.sh; edit that file."
@@ -45,7 +54,7 @@ go run ./hack/gencontent "$dest/internal/content/assets"
   echo "  name: samples-operator-alerts"
   echo "  namespace: openshift-cluster-samples-operator"
   echo "spec:"
-  grep -v '^#' config/prometheus/rules.yaml | sed 's/^/  /'
+  grep -v '^#' "$dest/config/prometheus/rules.yaml" | sed 's/^/  /'
 } > "$dest/config/prometheus/prometheus_rule.yaml"
 
 # The install manifests: config/default rendered with kustomize, image set to IMG.

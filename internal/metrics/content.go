@@ -18,7 +18,7 @@ type contentCollector struct {
 // imagestreams, templates}: 1 for each architecture of the content served, source being
 // the --assets-dir directory or "built-in".
 func RegisterContent(reg prometheus.Registerer, src *content.Source) error {
-	return reg.Register(&contentCollector{src: src, desc: prometheus.NewDesc("openshift_samples_content_info",
+	return reg.Register(&contentCollector{src: src, desc: prometheus.NewDesc(ContentName,
 		"The samples content the operator serves: one series per architecture, with its source (the --assets-dir directory, or built-in) and its image stream and template counts",
 		[]string{"source", "architecture", "imagestreams", "templates"}, nil)})
 }

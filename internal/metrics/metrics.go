@@ -4,8 +4,9 @@ package metrics
 
 import (
 	"context"
-	"github.com/go-logr/logr"
 	"time"
+
+	"github.com/go-logr/logr"
 
 	configv1 "github.com/openshift/api/config/v1"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,23 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
+
+// The names of the metrics the operator exports (alerts, the console dashboard and the
+// runbooks use these; their tests check against Names).
+const (
+	TBRInaccessibleName = "openshift_samples_tbr_inaccessible_info"
+	FailedImportName    = "openshift_samples_failed_imagestream_import_info"
+	DegradedName        = "openshift_samples_degraded_info"
+	InvalidConfigName   = "openshift_samples_invalidconfig_info"
+	InvalidSecretName   = "openshift_samples_invalidsecret_info"
+	RetryName           = "openshift_samples_retry_imagestream_import_total"
+	ContentName         = "openshift_samples_content_info"
+	ManagementStateName = "openshift_samples_management_state_info"
+)
+
+// Names lists every metric name above.
+var Names = []string{TBRInaccessibleName, FailedImportName, DegradedName, InvalidConfigName, InvalidSecretName,
+	RetryName, ContentName, ManagementStateName}
 
 // ConfigGetter returns the Config "cluster", or nil when there is none.
 type ConfigGetter func(ctx context.Context) (*samplesv1.Config, error)
@@ -40,24 +58,26 @@ type Sources struct {
 
 // Collector computes the metrics from the cluster's state.
 type Collector struct {
-	src                                                                   Sources
-	tbrInaccessible, failedImport, degraded, invalidConfig, invalidSecret *prometheus.Desc
+	src                                                                                    Sources
+	tbrInaccessible, failedImport, degraded, invalidConfig, invalidSecret, managementState *prometheus.Desc
 }
 
 // Register adds the operator's collector to reg.
 func Register(reg prometheus.Registerer, src Sources) error {
 	return reg.Register(&Collector{
 		src: src,
-		tbrInaccessible: prometheus.NewDesc("openshift_samples_tbr_inaccessible_info",
+		tbrInaccessible: prometheus.NewDesc(TBRInaccessibleName,
 			"1 while the samples are Removed because the terms-based registry (registry.redhat.io) was unreachable when the operator bootstrapped; 0 otherwise", nil, nil),
-		failedImport: prometheus.NewDesc("openshift_samples_failed_imagestream_import_info",
+		failedImport: prometheus.NewDesc(FailedImportName,
 			"1 while the image stream has tags whose import fails; 0 otherwise", []string{"name"}, nil),
-		degraded: prometheus.NewDesc("openshift_samples_degraded_info",
+		degraded: prometheus.NewDesc(DegradedName,
 			"1 while the openshift-samples ClusterOperator is Degraded; 0 otherwise", nil, nil),
-		invalidConfig: prometheus.NewDesc("openshift_samples_invalidconfig_info",
+		invalidConfig: prometheus.NewDesc(InvalidConfigName,
 			"1 while the samples Config is not valid (ConfigurationValid is not True); 0 otherwise", nil, nil),
-		invalidSecret: prometheus.NewDesc("openshift_samples_invalidsecret_info",
+		invalidSecret: prometheus.NewDesc(InvalidSecretName,
 			"1 while import credentials are missing: reason missing_secret when ImportCredentialsExist is not True, reason missing_tbr_credential when openshift-config/pull-secret has no registry.redhat.io credentials (0 when samplesRegistry is set); 0 otherwise", []string{"reason"}, nil),
+		managementState: prometheus.NewDesc(ManagementStateName,
+			"1 for the management state the samples are in (status.managementState of the Config), 0 for the others; absent while there is no Config", []string{"state"}, nil),
 	})
 }
 
@@ -68,6 +88,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.degraded
 	ch <- c.invalidConfig
 	ch <- c.invalidSecret
+	ch <- c.managementState
 }
 
 // Collect implements prometheus.Collector.
@@ -83,6 +104,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	gauge(c.tbrInaccessible, bootstrap.TBRInaccessible(cfg))
+	if cfg != nil {
+		current := cfg.Status.ManagementState
+		for _, st := range managementStates {
+			gauge(c.managementState, current == st, string(st))
+		}
+	}
 	degraded := false
 	if cfg != nil {
 		conds, _ := clusteroperator.Compute(clusteroperator.Inputs{Config: cfg, Now: time.Now()})
@@ -114,6 +141,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// managementStates are the values of openshift_samples_management_state_info's state
+// label (Force is reported as the Managed it is treated as).
+var managementStates = []samplesv1.ManagementState{samplesv1.Managed, samplesv1.Unmanaged, samplesv1.Removed}
+
 func boolValue(b bool) float64 {
 	if b {
 		return 1
@@ -125,7 +156,7 @@ func boolValue(b bool) float64 {
 // for an image stream's failing imports that the API server accepted.
 func NewRetryCounter() *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "openshift_samples_retry_imagestream_import_total",
+		Name: RetryName,
 		Help: "Retries of failing image stream tag imports, by image stream",
 	}, []string{"imagestreamname"})
 }

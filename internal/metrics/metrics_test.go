@@ -65,6 +65,7 @@ func TestConfigHealthMetrics(t *testing.T) {
 	now := metav1.Now()
 	cfg := &samplesv1.Config{}
 	cfg.Status.Conditions = conditions.EnsureAll(nil, now)
+	cfg.Status.ManagementState = samplesv1.Managed
 	hasTBR := true
 	reg := prometheus.NewPedanticRegistry()
 	err := Register(reg, Sources{
@@ -92,19 +93,24 @@ func TestConfigHealthMetrics(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
-	healthy := "degraded_info=0 invalidconfig_info=0 invalidsecret_info{missing_secret}=0 invalidsecret_info{missing_tbr_credential}=0 tbr_inaccessible_info=0"
+	states := " management_state_info{Managed}=1 management_state_info{Removed}=0 management_state_info{Unmanaged}=0 "
+	healthy := "degraded_info=0 invalidconfig_info=0 invalidsecret_info{missing_secret}=0 invalidsecret_info{missing_tbr_credential}=0" + states + "tbr_inaccessible_info=0"
 	if got := values(); got != healthy {
 		t.Errorf("healthy: %s", got)
 	}
 	cfg.Status.Conditions = conditions.Set(cfg.Status.Conditions, samplesv1.ConfigurationValid, corev1.ConditionFalse, "", "bad", now)
 	cfg.Status.Conditions = conditions.Set(cfg.Status.Conditions, samplesv1.ImportCredentialsExist, corev1.ConditionFalse, "", "no", now)
 	hasTBR = false
-	if got := values(); got != "degraded_info=1 invalidconfig_info=1 invalidsecret_info{missing_secret}=1 invalidsecret_info{missing_tbr_credential}=1 tbr_inaccessible_info=0" {
+	if got := values(); got != "degraded_info=1 invalidconfig_info=1 invalidsecret_info{missing_secret}=1 invalidsecret_info{missing_tbr_credential}=1"+states+"tbr_inaccessible_info=0" {
 		t.Errorf("broken: %s", got)
 	}
 	cfg.Spec.SamplesRegistry = "mirror.example.com"
 	if got := values(); !strings.Contains(got, "missing_tbr_credential}=0") {
 		t.Errorf("with a mirror: %s", got)
+	}
+	cfg.Status.ManagementState = samplesv1.Removed
+	if got := values(); !strings.Contains(got, "management_state_info{Managed}=0 management_state_info{Removed}=1 management_state_info{Unmanaged}=0") {
+		t.Errorf("removed: %s", got)
 	}
 }
 

@@ -100,8 +100,9 @@ type CheckOptions struct {
 	// RequestTimeout bounds one request (connect, TLS, response headers); Deadline
 	// bounds the whole check. Zero takes DefaultRequestTimeout and DefaultDeadline.
 	RequestTimeout, Deadline time.Duration
-	// Progress, if set, is called after each image with the number done.
-	Progress func(done, total int)
+	// Progress, if set, is called after each image with the numbers done and missing
+	// so far, out of total; calls do not overlap.
+	Progress func(done, total, missing int)
 }
 
 // Check asks the mirror whether each destination manifest exists, with at most
@@ -147,6 +148,7 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 		mu       sync.Mutex
 		firstErr error
 		done     int
+		missing  int
 		wg       sync.WaitGroup
 	)
 	sem := make(chan struct{}, o.Concurrency)
@@ -167,8 +169,11 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 				results[i].Present = present
 			}
 			done++
+			if err == nil && !present {
+				missing++
+			}
 			if o.Progress != nil {
-				o.Progress(done, len(order))
+				o.Progress(done, len(order), missing)
 			}
 		}(d)
 	}

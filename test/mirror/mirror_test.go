@@ -143,8 +143,9 @@ func TestCheck(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(errOut, "checking") {
-		t.Error("no progress on stderr")
+	// Standard error is not a terminal here: no progress line, only the summary.
+	if strings.Contains(errOut, "\r") || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "checked ") {
+		t.Errorf("stderr %q; want only the summary line", errOut)
 	}
 	var rep mirror.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -161,6 +162,9 @@ func TestCheck(t *testing.T) {
 	}
 	if rep.Missing != want {
 		t.Errorf("%d missing, want %d", rep.Missing, want)
+	}
+	if summary := fmt.Sprintf("%d present, %d missing in ", len(entries)-want, want); !strings.Contains(errOut, summary) {
+		t.Errorf("summary %q; want it to say %q", errOut, summary)
 	}
 	if !strings.Contains(rep.Patch, `"samplesRegistry":"`+to+`"`) || !strings.Contains(rep.Patch, `"skippedImagestreams":["mysql","ruby"]`) {
 		t.Errorf("patch %s", rep.Patch)

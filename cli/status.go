@@ -1,0 +1,306 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	configv1 "github.com/openshift/api/config/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/diagnose"
+)
+
+const statusUsage = `What state the samples are in, what is failing, and the next step.
+
+Usage:
+  cluster-samples-operator status [--kubeconfig FILE] [-o text|json] [--operator-namespace NS]
+
+Reads, with your kubeconfig: configs.samples.operator.openshift.io/cluster, the
+openshift-samples ClusterOperator, the image-error ConfigMaps and the operator Deployment
+(for the samples content it serves), and counts the samples in the openshift namespace.
+`
+
+// statusFlags builds the flags of the status command.
+func statusFlags() (*flag.FlagSet, *statusOptions) {
+	o := &statusOptions{}
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "")
+	fs.StringVar(&o.output, "o", "text", "")
+	fs.StringVar(&o.namespace, "operator-namespace", samplesv1.OperatorNamespace, "")
+	return fs, o
+}
+
+type statusOptions struct{ kubeconfig, output, namespace string }
+
+// Report is what `status -o json` prints.
+type Report struct {
+	ManagementState  samplesv1.ManagementState `json:"managementState,omitempty"`
+	Version          string                    `json:"version,omitempty"`
+	Architectures    []string                  `json:"architectures,omitempty"`
+	SamplesRegistry  string                    `json:"samplesRegistry,omitempty"`
+	SkippedStreams   []string                  `json:"skippedImagestreams,omitempty"`
+	SkippedTemplates []string                  `json:"skippedTemplates,omitempty"`
+	// ImageStreams and Templates count the samples in openshift labelled managed.
+	ImageStreams int `json:"imagestreams"`
+	Templates    int `json:"templates"`
+	// Conditions are the Config's, ClusterOperator the openshift-samples conditions.
+	Conditions      map[string]Condition      `json:"conditions,omitempty"`
+	ClusterOperator map[string]Condition      `json:"clusterOperator,omitempty"`
+	Failing         []diagnose.FailingStream  `json:"failing"`
+	Content         string                    `json:"content,omitempty"`
+	Next            diagnose.Step             `json:"next"`
+	Warnings        []string                  `json:"warnings,omitempty"`
+	config          *samplesv1.Config         // for the text form
+	co              *configv1.ClusterOperator // for the text form
+}
+
+// Condition is one condition's status, reason and message.
+type Condition struct {
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Status is `cluster-samples-operator status ARGS...`; it returns the exit code: 0 when
+// nothing needs doing, 1 when it cannot tell, 3 when there is a problem to act on.
+func Status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, o := statusFlags()
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		_, _ = io.WriteString(stdout, statusUsage)
+		return 0
+	} else if err != nil {
+		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator status: %v (see --help)\n", err)
+		return 2
+	}
+	if o.output != "text" && o.output != "json" {
+		_, _ = fmt.Fprintln(stderr, "cluster-samples-operator status: -o must be text or json")
+		return 2
+	}
+	c, err := statusClient(o.kubeconfig)
+	if err != nil {
+		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator status: %v\n", err)
+		return 1
+	}
+	rep, err := Collect(ctx, c, o.namespace)
+	if err != nil {
+		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator status: %v\n", err)
+		return 1
+	}
+	if o.output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return 1
+		}
+	} else if err := printStatus(stdout, rep); err != nil {
+		return 1
+	}
+	if rep.Next.Problem != "" {
+		return 3
+	}
+	return 0
+}
+
+func statusClient(kubeconfig string) (client.Client, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = kubeconfig
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("no cluster to read (set --kubeconfig or KUBECONFIG): %w", err)
+	}
+	s := runtime.NewScheme()
+	utilruntime.Must(samplesv1.AddToScheme(s))
+	utilruntime.Must(configv1.Install(s))
+	utilruntime.Must(corev1.AddToScheme(s))
+	utilruntime.Must(appsv1.AddToScheme(s))
+	return client.New(cfg, client.Options{Scheme: s})
+}
+
+// Collect reads what the operator publishes and decides the next step. What it may not
+// read (RBAC) becomes a warning, not a failure: an administrator sees the rest.
+func Collect(ctx context.Context, c client.Client, namespace string) (*Report, error) {
+	rep := &Report{Failing: []diagnose.FailingStream{}}
+	cfg := &samplesv1.Config{}
+	switch err := c.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg); {
+	case apierrors.IsNotFound(err):
+		cfg = nil
+	case err != nil:
+		return nil, fmt.Errorf("reading configs.samples.operator.openshift.io/%s: %w", samplesv1.ConfigName, err)
+	default:
+		rep.config = cfg
+		rep.ManagementState = cfg.Status.ManagementState
+		if rep.ManagementState == "" {
+			rep.ManagementState = cfg.Spec.ManagementState
+		}
+		rep.Version, rep.Architectures = cfg.Status.Version, cfg.Status.Architectures
+		rep.SamplesRegistry = cfg.Spec.SamplesRegistry
+		rep.SkippedStreams, rep.SkippedTemplates = cfg.Spec.SkippedImagestreams, cfg.Spec.SkippedTemplates
+		rep.Conditions = map[string]Condition{}
+		for _, cond := range cfg.Status.Conditions {
+			rep.Conditions[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
+		}
+	}
+	co := &configv1.ClusterOperator{}
+	if err := c.Get(ctx, client.ObjectKey{Name: "openshift-samples"}, co); err != nil {
+		co = nil
+		if !apierrors.IsNotFound(err) {
+			rep.Warnings = append(rep.Warnings, "reading clusteroperator openshift-samples: "+err.Error())
+		}
+	} else {
+		rep.co = co
+		rep.ClusterOperator = map[string]Condition{}
+		for _, cond := range co.Status.Conditions {
+			rep.ClusterOperator[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
+		}
+	}
+	cms := &corev1.ConfigMapList{}
+	if err := c.List(ctx, cms, client.InNamespace(namespace), client.MatchingLabels{samplesv1.ImportErrorLabel: "true"}); err != nil {
+		rep.Warnings = append(rep.Warnings, "listing the image-error ConfigMaps: "+err.Error())
+	}
+	for _, cm := range cms.Items {
+		if len(cm.Data) > 0 {
+			rep.Failing = append(rep.Failing, diagnose.FailingStream{Name: cm.Name, Tags: cm.Data})
+		}
+	}
+	slices.SortFunc(rep.Failing, func(a, b diagnose.FailingStream) int { return strings.Compare(a.Name, b.Name) })
+	for kind, n := range map[string]*int{"ImageStreamList": &rep.ImageStreams, "TemplateList": &rep.Templates} {
+		list := &unstructured.UnstructuredList{}
+		group := "image.openshift.io/v1"
+		if kind == "TemplateList" {
+			group = "template.openshift.io/v1"
+		}
+		list.SetAPIVersion(group)
+		list.SetKind(kind)
+		if err := c.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace), client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
+			rep.Warnings = append(rep.Warnings, "counting the samples: "+err.Error())
+			continue
+		}
+		*n = len(list.Items)
+	}
+	rep.Content = contentSource(ctx, c, namespace, &rep.Warnings)
+	rep.Next = diagnose.Next(diagnose.Inputs{Config: cfg, ClusterOperator: co, Failing: rep.Failing})
+	return rep, nil
+}
+
+// contentSource describes the samples the operator Deployment serves: its --assets-dir
+// and image, or the built-in set.
+func contentSource(ctx context.Context, c client.Client, namespace string, warnings *[]string) string {
+	d := &appsv1.Deployment{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "cluster-samples-operator"}, d); err != nil {
+		if !apierrors.IsNotFound(err) {
+			*warnings = append(*warnings, "reading the operator Deployment: "+err.Error())
+		}
+		return ""
+	}
+	for _, ctr := range d.Spec.Template.Spec.Containers {
+		for _, a := range append(slices.Clone(ctr.Command), ctr.Args...) {
+			if dir, ok := strings.CutPrefix(a, "--assets-dir="); ok && dir != "" {
+				return fmt.Sprintf("%s in image %s", dir, ctr.Image)
+			}
+		}
+		return "built-in samples of image " + ctr.Image
+	}
+	return ""
+}
+
+func printStatus(w io.Writer, r *Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	line := func(k, format string, a ...any) { _, _ = fmt.Fprintf(tw, "%s:\t%s\n", k, fmt.Sprintf(format, a...)) }
+	if r.config == nil {
+		line("Samples", "no Config yet")
+	} else {
+		arch := strings.Join(r.Architectures, ",")
+		if arch == "" {
+			arch = "no architecture yet"
+		}
+		line("Samples", "%s at %s (%s): %d image streams, %d templates", r.ManagementState, orNone(r.Version), arch, r.ImageStreams, r.Templates)
+		registry := r.SamplesRegistry
+		if registry == "" {
+			registry = "the samples' own registries"
+		}
+		line("Registry", "%s", registry)
+		if len(r.SkippedStreams)+len(r.SkippedTemplates) > 0 {
+			line("Skipped", "image streams [%s], templates [%s]", strings.Join(r.SkippedStreams, " "), strings.Join(r.SkippedTemplates, " "))
+		}
+		line("Conditions", "%s", conditionLine(r.Conditions))
+	}
+	if r.Content != "" {
+		line("Content", "%s", r.Content)
+	}
+	if r.co != nil {
+		line("Operator", "%s", conditionLine(r.ClusterOperator))
+	}
+	if len(r.Failing) == 0 {
+		line("Imports", "no failures")
+	} else {
+		line("Imports", "%d image streams failing", len(r.Failing))
+		for _, f := range r.Failing {
+			for _, tag := range slices.Sorted(maps.Keys(f.Tags)) {
+				line("", "%s:%s  %s", f.Name, tag, truncate(f.Tags[tag], 100))
+			}
+		}
+	}
+	for _, warn := range r.Warnings {
+		line("Warning", "%s", warn)
+	}
+	if r.Next.Problem != "" {
+		line("Problem", "%s", r.Next.Problem)
+	}
+	line("Next step", "%s", r.Next.Action)
+	if r.Next.Command != "" {
+		line("", "%s", r.Next.Command)
+	}
+	if r.Next.Runbook != "" {
+		line("Runbook", "%s (alert %s)", r.Next.Runbook, r.Next.Alert)
+	}
+	return tw.Flush()
+}
+
+// conditionLine lists conditions as Type=Status, with the reason of those that have one.
+func conditionLine(conds map[string]Condition) string {
+	var parts []string
+	for _, t := range slices.Sorted(maps.Keys(conds)) {
+		c := conds[t]
+		p := t + "=" + c.Status
+		if c.Reason != "" {
+			p += "(" + c.Reason + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no version yet"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

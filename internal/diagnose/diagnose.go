@@ -1,0 +1,214 @@
+// Package diagnose decides, from what the operator publishes (the Config's status, the
+// ClusterOperator's conditions and the import-error ConfigMaps), what is wrong with the
+// samples and the one step an administrator should take next. It backs
+// `cluster-samples-operator status`; each step is the mitigation of an alert's runbook
+// (docs/runbooks).
+package diagnose
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	configv1 "github.com/openshift/api/config/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+)
+
+// RunbookURLPrefix is where the runbooks are published; it equals the Makefile's
+// RUNBOOK_URL_PREFIX (test/generated checks it).
+const RunbookURLPrefix = "https://github.com/openshift/cluster-samples-operator/blob/main/docs/runbooks/"
+
+// FailingStream is an image stream with tags whose import fails: tag → error, as the
+// import-error ConfigMap of the same name holds them.
+type FailingStream struct {
+	Name string            `json:"name"`
+	Tags map[string]string `json:"tags"`
+}
+
+// Inputs is what the operator publishes; Config and ClusterOperator may be nil.
+type Inputs struct {
+	Config          *samplesv1.Config
+	ClusterOperator *configv1.ClusterOperator
+	Failing         []FailingStream
+}
+
+// Step is the next thing to do.
+type Step struct {
+	// Problem says what is wrong ("" when nothing is).
+	Problem string `json:"problem,omitempty"`
+	// Action is the step, in words; Command, when set, does it.
+	Action  string `json:"action"`
+	Command string `json:"command,omitempty"`
+	// Alert names the alert this matches, and Runbook its runbook's URL.
+	Alert   string `json:"alert,omitempty"`
+	Runbook string `json:"runbook,omitempty"`
+}
+
+const patchConfig = "oc patch configs.samples.operator.openshift.io cluster --type merge -p "
+
+func runbook(alert string) string { return RunbookURLPrefix + alert + ".md" }
+
+func step(problem, action, command, alert string) Step {
+	s := Step{Problem: problem, Action: action, Command: command, Alert: alert}
+	if alert != "" {
+		s.Runbook = runbook(alert)
+	}
+	return s
+}
+
+// Next returns the most pressing problem and its step, in the order an administrator
+// has to take them: a Config the operator cannot act on first, then what blocks every
+// sample, then single streams.
+func Next(in Inputs) Step {
+	cfg := in.Config
+	if cfg == nil {
+		return step("there is no configs.samples.operator.openshift.io/cluster",
+			"Check that the operator runs: it creates the Config when it starts.",
+			"oc get pods -n "+samplesv1.OperatorNamespace, "")
+	}
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
+		return step("the Config is invalid: "+c.Message, "Fix the Config as the message says.",
+			"oc edit configs.samples.operator.openshift.io cluster", "SamplesInvalidConfig")
+	}
+	if deg := coCondition(in.ClusterOperator, configv1.OperatorDegraded); deg != nil && deg.Status == configv1.ConditionTrue {
+		return step(fmt.Sprintf("the operator is Degraded (%s): %s", deg.Reason, deg.Message),
+			"Act on the reason, as the runbook lists for each.",
+			"oc logs -n "+samplesv1.OperatorNamespace+" deployment/cluster-samples-operator", "SamplesDegraded")
+	}
+	state := cfg.Status.ManagementState
+	if state == "" {
+		state = cfg.Spec.ManagementState
+	}
+	if bootstrap.TBRInaccessible(cfg) {
+		return step("registry.redhat.io was unreachable when the cluster was installed, so no samples were installed",
+			"Mirror the images of ConfigMap "+samplesv1.MirrorConfigMap+" and set samplesRegistry and Managed, or leave the samples Removed.",
+			patchConfig+`'{"spec":{"samplesRegistry":"<mirror>","managementState":"Managed"}}'`, "SamplesTBRInaccessibleOnBoot")
+	}
+	switch state {
+	case samplesv1.Removed:
+		return step("", "Nothing to do: the samples are Removed. To install them, set Managed.",
+			patchConfig+`'{"spec":{"managementState":"Managed"}}'`, "")
+	case samplesv1.Unmanaged:
+		return step("", "Nothing to do: the operator leaves the samples as they are while Unmanaged.", "", "")
+	}
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); c != nil && c.Status == corev1.ConditionFalse {
+		return step("no import credentials: "+c.Message,
+			"Create openshift-config/pull-secret with the cluster's pull secret, or mirror the images and set samplesRegistry.",
+			"oc get secret pull-secret -n openshift-config", "SamplesMissingSecret")
+	}
+	if len(in.Failing) > 0 {
+		return failingStep(cfg, in.Failing)
+	}
+	if !conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
+		return step("", "Wait: the samples are being installed.", "", "")
+	}
+	return step("", "Nothing to do: the samples are installed and import.", "", "")
+}
+
+// failingStep picks the mitigation from what the registries answered.
+func failingStep(cfg *samplesv1.Config, failing []FailingStream) Step {
+	names := make([]string, 0, len(failing))
+	var errs []string
+	for _, f := range failing {
+		names = append(names, f.Name)
+		for _, e := range f.Tags {
+			errs = append(errs, strings.ToLower(e))
+		}
+	}
+	sort.Strings(names)
+	problem := fmt.Sprintf("%d image streams fail to import: %s", len(names), strings.Join(names, ", "))
+	switch Classify(errs) {
+	case CauseCredentials:
+		if cfg.Spec.SamplesRegistry == "" {
+			return step(problem+" (the registry refuses the credentials)",
+				"Add registry.redhat.io credentials to the cluster pull secret openshift-config/pull-secret.",
+				"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", "SamplesMissingTBRCredential")
+		}
+		return step(problem+" (the mirror refuses the credentials)",
+			"Add the mirror's credentials to the cluster pull secret openshift-config/pull-secret.",
+			"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", "SamplesImagestreamImportFailing")
+	case CauseUnreachable:
+		return step(problem+" (the registry is unreachable)",
+			"Mirror the images and point the samples at the mirror.",
+			"cluster-samples-operator mirror mapping --from-cluster --to <mirror> > mapping.txt; then "+patchConfig+`'{"spec":{"samplesRegistry":"<mirror>"}}'`,
+			"SamplesImagestreamImportFailing")
+	case CauseNotFound:
+		return step(problem+" (the images no longer exist)",
+			"Skip the image streams you do not need.",
+			patchConfig+`'{"spec":{"skippedImagestreams":[`+quoteAll(slices.Concat(cfg.Spec.SkippedImagestreams, names))+`]}}'`,
+			"SamplesImagestreamImportFailing")
+	}
+	return step(problem, "Read the errors in the image-error ConfigMaps, then mirror, add credentials or skip the streams.",
+		"oc get configmaps -n "+samplesv1.OperatorNamespace+" -l "+samplesv1.ImportErrorLabel+"=true -o yaml", "SamplesImagestreamImportFailing")
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = `"` + n + `"`
+	}
+	return strings.Join(q, ",")
+}
+
+// Cause is what most import errors point at.
+type Cause string
+
+// The causes Classify tells apart.
+const (
+	CauseCredentials Cause = "credentials"
+	CauseUnreachable Cause = "unreachable"
+	CauseNotFound    Cause = "not-found"
+	CauseOther       Cause = "other"
+)
+
+// Classify returns the cause most of the (lower-cased) registry errors share.
+func Classify(errs []string) Cause {
+	counts := map[Cause]int{}
+	for _, e := range errs {
+		counts[classifyOne(e)]++
+	}
+	best, n := CauseOther, 0
+	for _, c := range []Cause{CauseCredentials, CauseUnreachable, CauseNotFound, CauseOther} {
+		if counts[c] > n {
+			best, n = c, counts[c]
+		}
+	}
+	return best
+}
+
+func classifyOne(e string) Cause {
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(e, s) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("unauthorized", "authentication required", "forbidden", "denied", "401", "403"):
+		return CauseCredentials
+	case has("dial tcp", "i/o timeout", "no such host", "connection refused", "timeout", "tls handshake", "network is unreachable"):
+		return CauseUnreachable
+	case has("not found", "manifest unknown", "does not exist", "404"):
+		return CauseNotFound
+	}
+	return CauseOther
+}
+
+func coCondition(co *configv1.ClusterOperator, t configv1.ClusterStatusConditionType) *configv1.ClusterOperatorStatusCondition {
+	if co == nil {
+		return nil
+	}
+	for i := range co.Status.Conditions {
+		if co.Status.Conditions[i].Type == t {
+			return &co.Status.Conditions[i]
+		}
+	}
+	return nil
+}
