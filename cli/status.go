@@ -225,7 +225,12 @@ func contentSource(ctx context.Context, c client.Client, namespace string, warni
 
 func printStatus(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	line := func(k, format string, a ...any) { _, _ = fmt.Fprintf(tw, "%s:\t%s\n", k, fmt.Sprintf(format, a...)) }
+	line := func(k, format string, a ...any) {
+		if k != "" {
+			k += ":"
+		}
+		_, _ = fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...))
+	}
 	if r.config == nil {
 		line("Samples", "no Config yet")
 	} else {
@@ -254,10 +259,10 @@ func printStatus(w io.Writer, r *Report) error {
 		line("Imports", "no failures")
 	} else {
 		line("Imports", "%d image streams failing", len(r.Failing))
+		// One line per stream, so that the screen holds them: its tags and the first error.
 		for _, f := range r.Failing {
-			for _, tag := range slices.Sorted(maps.Keys(f.Tags)) {
-				line("", "%s:%s  %s", f.Name, tag, truncate(f.Tags[tag], 100))
-			}
+			tags := slices.Sorted(maps.Keys(f.Tags))
+			line("", "%s (%s): %s", f.Name, truncate(strings.Join(tags, " "), 40), truncate(f.Tags[tags[0]], 90))
 		}
 	}
 	for _, warn := range r.Warnings {

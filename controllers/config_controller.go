@@ -140,6 +140,16 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	default:
 		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionTrue, "", "")
 	}
+	// Removed and Unmanaged change no sample, so nothing but the spec itself can make
+	// the Config invalid; a False left from an earlier Managed edit would keep
+	// SamplesInvalidConfig firing on a Config that is now fine.
+	if plan.State != samplesv1.Managed {
+		if plan.Invalid == "" {
+			r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", "")
+		} else {
+			r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration", plan.Invalid)
+		}
+	}
 	switch plan.State {
 	case samplesv1.Removed:
 		removal, err := r.Content.Names() // every architecture's sample names
