@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/openshift/cluster-samples-operator/internal/diagnose"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -44,6 +45,13 @@ func environWithout(names ...string) []string {
 
 // TestVersionsAgreeWithTheMakefile: the image, the bundle version and the Kubernetes
 // version are written once, in the Makefile; everything that repeats them must agree.
+// The status command links the runbooks with the prefix the alerts use.
+func TestRunbookPrefixAgreesWithTheMakefile(t *testing.T) {
+	if want := makeVar(t, "RUNBOOK_URL_PREFIX"); diagnose.RunbookURLPrefix != want {
+		t.Errorf("diagnose.RunbookURLPrefix is %q, the Makefile's RUNBOOK_URL_PREFIX is %q", diagnose.RunbookURLPrefix, want)
+	}
+}
+
 func TestVersionsAgreeWithTheMakefile(t *testing.T) {
 	root := testenv.RepoRoot()
 	img, version, k8s := makeVar(t, "IMG"), makeVar(t, "VERSION"), makeVar(t, "K8S_VERSION")
