@@ -185,6 +185,9 @@ func main() {
 	copyFile(filepath.Join(*configDir, "prometheus/service.yaml"), filepath.Join(out, "metrics_v1_service.yaml"))
 	copyFile(filepath.Join(*configDir, "prometheus/servicemonitor.yaml"), filepath.Join(out, "cluster-samples-operator_monitoring.coreos.com_v1_servicemonitor.yaml"))
 	copyFile(filepath.Join(*configDir, "prometheus/prometheus_rule.yaml"), filepath.Join(out, "samples-operator-alerts_monitoring.coreos.com_v1_prometheusrule.yaml"))
+	// The console dashboard, as rendered for manifests/ (OLM creates a bundle's ConfigMap in
+	// the install namespace; docs/console.md says how to show it from there).
+	copyFile(filepath.Join(*manifestsDir, "0000_90_cluster-samples-operator_03-dashboard.yaml"), filepath.Join(out, "samples-operator-dashboard_v1_configmap.yaml"))
 	// Cluster monitoring's access, one object a file as bundles hold them; OLM puts the
 	// namespaced ones in the install namespace.
 	for _, d := range docs(filepath.Join(*configDir, "prometheus", "rbac.yaml")) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +23,8 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/test/dashboard"
 	"github.com/openshift/cluster-samples-operator/test/netfixture"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -30,16 +33,6 @@ var (
 	imageStreamGVK = schema.GroupVersionKind{Group: "image.openshift.io", Version: "v1", Kind: "ImageStream"}
 	templateGVK    = schema.GroupVersionKind{Group: "template.openshift.io", Version: "v1", Kind: "Template"}
 )
-
-// The families the operator exports; every one must reach cluster monitoring.
-var families = []string{
-	"openshift_samples_failed_imagestream_import_info",
-	"openshift_samples_retry_imagestream_import_total",
-	"openshift_samples_degraded_info",
-	"openshift_samples_invalidconfig_info",
-	"openshift_samples_invalidsecret_info",
-	"openshift_samples_tbr_inaccessible_info",
-}
 
 const monitoringNamespace = "openshift-monitoring"
 
@@ -170,6 +163,13 @@ func runAsShipped(t *testing.T, in installation) {
 	other := serviceAccountToken(t, monitoringNamespace, "not-monitoring")
 	// Prometheus scrapes every pod: the leader's process counts the retries, any
 	// replica reports the state read from the cluster.
+	// Every family the operator exports, and every metric the console dashboard shows,
+	// must reach cluster monitoring.
+	dashboardMetrics, err := dashboard.MetricNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	families := slices.Compact(slices.Sorted(slices.Values(slices.Concat(metrics.Names, dashboardMetrics))))
 	codes := [3]int{}
 	testenv.EventuallyWithin(t, 60*time.Second, "scrapes with every family", func() (bool, string) {
 		var all strings.Builder

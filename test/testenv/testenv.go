@@ -34,7 +34,7 @@ import (
 const K8sVersion = "1.37.2"
 
 // Namespaces exist in every test cluster, as they do in OpenShift.
-var Namespaces = []string{samplesv1.SamplesNamespace, "openshift-config", samplesv1.OperatorNamespace}
+var Namespaces = []string{samplesv1.SamplesNamespace, "openshift-config", "openshift-config-managed", samplesv1.OperatorNamespace}
 
 // canonicalConfigCRDs are the config.openshift.io CRDs the operator reads or writes, as
 // shipped in the openshift/api module.
