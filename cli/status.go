@@ -212,15 +212,16 @@ func contentSource(ctx context.Context, c client.Client, namespace string, warni
 		}
 		return ""
 	}
-	for _, ctr := range d.Spec.Template.Spec.Containers {
-		for _, a := range append(slices.Clone(ctr.Command), ctr.Args...) {
-			if dir, ok := strings.CutPrefix(a, "--assets-dir="); ok && dir != "" {
-				return fmt.Sprintf("%s in image %s", dir, ctr.Image)
-			}
-		}
-		return "built-in samples of image " + ctr.Image
+	if len(d.Spec.Template.Spec.Containers) == 0 {
+		return ""
 	}
-	return ""
+	ctr := d.Spec.Template.Spec.Containers[0]
+	for _, a := range append(slices.Clone(ctr.Command), ctr.Args...) {
+		if dir, ok := strings.CutPrefix(a, "--assets-dir="); ok && dir != "" {
+			return fmt.Sprintf("%s in image %s", dir, ctr.Image)
+		}
+	}
+	return "built-in samples of image " + ctr.Image
 }
 
 func printStatus(w io.Writer, r *Report) error {

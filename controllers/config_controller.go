@@ -51,6 +51,11 @@ type ConfigReconciler struct {
 	// runs again.
 	RetryUnavailable time.Duration
 
+	// mirrorSet and mirrorData memoize the mirror ConfigMap's data (config_mirrormap.go).
+	mirrorMu   sync.Mutex
+	mirrorSet  *content.Set
+	mirrorData map[string]string
+
 	// deleted remembers the samples this operator deleted lately (config_removed.go).
 	deletedMu sync.Mutex
 	deleted   map[types.UID]time.Time

@@ -18,12 +18,12 @@ import (
 // reconcileMirrorMap keeps the imagestreamtag-to-image ConfigMap equal to the content of
 // the Config's architecture, in every management state. It is never deleted.
 func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.Set) error {
-	data := imports.MirrorMap(set.ImageStreams)
+	data := r.mirrorMap(set)
 	key := types.NamespacedName{Namespace: r.OperatorNamespace, Name: samplesv1.MirrorConfigMap}
 	cm := &corev1.ConfigMap{}
 	err := r.Client.Get(ctx, key, cm)
 	if apierrors.IsNotFound(err) {
-		cm = &corev1.ConfigMap{Data: data}
+		cm = &corev1.ConfigMap{Data: maps.Clone(data)} // the response is decoded into it
 		cm.Namespace, cm.Name = key.Namespace, key.Name
 		cm.Annotations = map[string]string{samplesv1.SamplesVersionAnnotation: r.Version}
 		if err := r.Client.Create(ctx, cm); err != nil {
@@ -37,7 +37,7 @@ func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.
 		return nil
 	}
 	orig := cm.DeepCopy()
-	cm.Data = data
+	cm.Data = maps.Clone(data)
 	if cm.Annotations == nil {
 		cm.Annotations = map[string]string{}
 	}
@@ -46,4 +46,15 @@ func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.
 		return fmt.Errorf("updating ConfigMap %s: %w", key, err)
 	}
 	return nil
+}
+
+// mirrorMap is the ConfigMap's data for set, computed once per content set (the Source
+// keeps one Set per architecture until the content changes) rather than on every pass.
+func (r *ConfigReconciler) mirrorMap(set *content.Set) map[string]string {
+	r.mirrorMu.Lock()
+	defer r.mirrorMu.Unlock()
+	if r.mirrorSet != set {
+		r.mirrorSet, r.mirrorData = set, imports.MirrorMap(set.ImageStreams)
+	}
+	return r.mirrorData
 }

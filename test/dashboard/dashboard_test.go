@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,5 +184,5 @@ func TestKeyPanelsEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("promtool test rules: %v\n%s\n%s", err, out, data)
 	}
-	t.Log(fmt.Sprintf("promtool: %s", strings.TrimSpace(string(out))))
+	t.Logf("promtool: %s", strings.TrimSpace(string(out)))
 }
