@@ -9,8 +9,8 @@ import (
 	configv1 "github.com/openshift/api/config/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -82,10 +82,17 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		if err := mgr.GetCache().List(ctx, list); err != nil {
 			t.Fatal(err)
 		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var names []string
-		items, _ := metaItems(list)
 		for _, o := range items {
-			names = append(names, o.GetNamespace()+"/"+o.GetName())
+			m, err := meta.Accessor(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, m.GetNamespace()+"/"+m.GetName())
 		}
 		return names
 	}
@@ -128,30 +135,4 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		u, ok := getSample(t, ImageStreamGVK, "ruby")
 		return ok && u.GetLabels()[samplesv1.SamplesManagedLabel] == "true", fmt.Sprint(u.GetLabels())
 	})
-}
-
-// metaItems returns a list's items as objects with metadata.
-func metaItems(list client.ObjectList) ([]metav1.Object, error) {
-	var out []metav1.Object
-	switch l := list.(type) {
-	case *unstructured.UnstructuredList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *corev1.ConfigMapList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *corev1.SecretList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *configv1.ClusterOperatorList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	default:
-		return nil, fmt.Errorf("unexpected list %T", list)
-	}
-	return out, nil
 }

@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,15 +33,7 @@ func TestHealthPortServesProbesAndProfilesOnlyWhenAsked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- mgr.Start(ctx) }()
-			t.Cleanup(func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Errorf("the manager stopped with an error: %v", err)
-				}
-			})
+			testenv.RunManager(t, mgr)
 			base := "http://" + addr
 			eventually(t, "ready", func() (bool, string) {
 				code, body := get(base + "/readyz")
