@@ -9,8 +9,10 @@ import (
 	configv1 "github.com/openshift/api/config/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,6 +77,17 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		len(listSamples(t, TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
 	if samples == 0 {
 		t.Fatal("no samples installed")
+	}
+
+	// The content keeps template objects apart (content.Set); what is written has them.
+	tpl, ok := getSample(t, TemplateGVK, "ruby-example")
+	want, _ := testSource().SetFor("x86_64")
+	wantObjs, err := want.TemplateObjects("ruby-example")
+	if err != nil || len(wantObjs) == 0 {
+		t.Fatalf("content objects %v: %v", wantObjs, err)
+	}
+	if gotObjs, _, _ := unstructured.NestedSlice(tpl.Object, "objects"); !ok || !equality.Semantic.DeepEqual(gotObjs, wantObjs) {
+		t.Errorf("template written with objects %v, want %v", gotObjs, wantObjs)
 	}
 
 	cached := func(list client.ObjectList) []string {

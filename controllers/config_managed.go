@@ -34,7 +34,7 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	pending := false
 	var failed, unavailable []error
 	away := false // the API server cannot be reached: the rest of the pass would fail too
-	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, names, skips []string) {
+	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
 		for _, name := range names {
 			if away {
 				return
@@ -42,7 +42,7 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
 				continue
 			}
-			p, err := r.syncSample(ctx, gvk, objs[name], state.Skipped(skips, name), cfg.Spec.SamplesRegistry, registryChanged)
+			p, err := r.syncSample(ctx, gvk, objs[name], body, state.Skipped(skips, name), cfg.Spec.SamplesRegistry, registryChanged)
 			switch {
 			case err == nil:
 				pending = pending || p
@@ -54,8 +54,8 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 			}
 		}
 	}
-	sync(ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
-	sync(TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	sync(ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	sync(TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
 	if len(failed) > 0 {
 		err := errors.Join(failed...)
 		ctrl.LoggerFrom(ctx).Error(err, "the API server refused samples; the others are written, these are retried", "count", len(failed))
@@ -92,9 +92,11 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	return ctrl.Result{}, nil
 }
 
-// syncSample makes one sample match the content. pending is true when the cache was
-// found behind the server, so the pass is not complete.
-func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, src *unstructured.Unstructured, skipped bool, registry string, registryChanged bool) (pending bool, err error) {
+// syncSample makes one sample match the content. body, when set, gives the parts of a
+// template the content keeps apart (its objects), read only for a write. pending is true
+// when the cache was found behind the server, so the pass is not complete.
+func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, src *unstructured.Unstructured, body func(string) ([]any, error),
+	skipped bool, registry string, registryChanged bool) (pending bool, err error) {
 	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: src.GetName()}
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
 	actual := newSample(gvk)
@@ -128,7 +130,21 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		return sampleWritten(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
 	}
 	desired := samples.Desired(src, registry, r.Version)
+	withBody := func() error {
+		if body == nil {
+			return nil
+		}
+		objs, err := body(src.GetName())
+		if err != nil || objs == nil {
+			return err
+		}
+		desired.Object["objects"] = objs
+		return nil
+	}
 	if notFound {
+		if err := withBody(); err != nil {
+			return false, err
+		}
 		err := r.Client.Create(ctx, desired)
 		if !apierrors.IsAlreadyExists(err) {
 			return sampleWritten(err, "creating "+what)
@@ -143,6 +159,9 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	}
 	if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil
+	}
+	if err := withBody(); err != nil {
+		return false, err
 	}
 	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
 }

@@ -55,7 +55,14 @@ func TestEmbeddedTemplatesReferenceExistingTags(t *testing.T) {
 			}
 		}
 		for name, tpl := range set.Templates {
-			for _, ref := range istRefs(tpl.Object["objects"]) {
+			if _, kept := tpl.Object["objects"]; kept {
+				t.Errorf("%s template %s keeps its objects parsed in the set", arch, name)
+			}
+			objs, err := set.TemplateObjects(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ref := range istRefs(objs) {
 				checked++
 				if !has[ref] {
 					t.Errorf("%s template %s uses %s, which the set lacks", arch, name, ref)
