@@ -129,6 +129,9 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		actual.SetLabels(labels)
 		return sampleWritten(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
 	}
+	if !notFound && !registryChanged && samples.Current(actual, r.Version) {
+		return false, nil // the common case of every pass: nothing to build or compare
+	}
 	desired := samples.Desired(src, registry, r.Version)
 	withBody := func() error {
 		if body == nil {

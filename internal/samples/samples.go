@@ -69,8 +69,15 @@ func rewriteImageStream(o map[string]any, reg string) {
 // twice.
 func NeedsUpdate(desired, actual *unstructured.Unstructured, registryChanged bool) bool {
 	return registryChanged && !reflect.DeepEqual(imageRefs(desired), imageRefs(actual)) ||
-		actual.GetAnnotations()[samplesv1.SamplesVersionAnnotation] != desired.GetAnnotations()[samplesv1.SamplesVersionAnnotation] ||
-		actual.GetLabels()[samplesv1.SamplesManagedLabel] != "true"
+		!Current(actual, desired.GetAnnotations()[samplesv1.SamplesVersionAnnotation])
+}
+
+// Current tells whether actual carries the managed label and version's annotation: with
+// samplesRegistry unchanged, such a sample needs no update (NeedsUpdate is false for any
+// desired state of that version), so a pass need not build the desired one.
+func Current(actual *unstructured.Unstructured, version string) bool {
+	return actual.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == version &&
+		actual.GetLabels()[samplesv1.SamplesManagedLabel] == "true"
 }
 
 // imageRefs are an image stream's DockerImage references by tag, and its

@@ -129,6 +129,12 @@ func TestNeedsUpdate(t *testing.T) {
 		if got := NeedsUpdate(desired, tc.actual, tc.registryChanged); got != tc.want {
 			t.Errorf("%s: NeedsUpdate = %v, want %v", tc.name, got, tc.want)
 		}
+		// The reconciler's shortcut skips building the desired sample when Current: it
+		// must never skip one that needs an update.
+		version := desired.GetAnnotations()["samples.operator.openshift.io/version"]
+		if !tc.registryChanged && Current(tc.actual, version) && tc.want {
+			t.Errorf("%s: Current with registry unchanged, yet it needs an update", tc.name)
+		}
 	}
 }
 

@@ -38,10 +38,13 @@ const settle = 10 * time.Second
 
 // row is one scenario's figures.
 type row struct {
-	Scenario       string         `json:"scenario"`
-	Samples        int            `json:"samples"`
-	ForeignObjects int            `json:"foreignObjects"`
-	ConvergeSec    float64        `json:"convergeSeconds"`
+	Scenario       string  `json:"scenario"`
+	Samples        int     `json:"samples"`
+	ForeignObjects int     `json:"foreignObjects"`
+	ConvergeSec    float64 `json:"convergeSeconds"`
+	// ConvergeCPUSec is the CPU the operator used from its start to convergence: its
+	// own work, apart from what else the machine was doing.
+	ConvergeCPUSec float64        `json:"convergeCPUSeconds"`
 	Writes         int            `json:"writes"`
 	WritesByVerb   map[string]int `json:"writesByVerb"`
 	IdleSec        float64        `json:"idleSeconds"`
@@ -169,6 +172,9 @@ func measure(s scenario, f flags) (row, error) {
 		}
 		if err == nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
 			converged = time.Now()
+			if r.ConvergeCPUSec, err = cpuSeconds(pid); err != nil {
+				return r, err
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
