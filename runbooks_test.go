@@ -97,6 +97,10 @@ var (
 	commandRe = regexp.MustCompile(`cluster-samples-operator (mirror (?:images|mapping|check)|status)\b([^\n|;>]*)`)
 	ourKeyRe  = regexp.MustCompile(`(?:^|[^.\w])(samples(?:\.operator)?\.openshift\.io/[a-z-]+)`)
 	apiServer = regexp.MustCompile(`^APIServer(<Reason>|\w+)Error$`)
+	upperName = regexp.MustCompile(`^[A-Z][A-Za-z0-9<>]+$`)
+	lowerName = regexp.MustCompile(`^[a-z]+[A-Z][A-Za-z]*$`)
+	configMap = regexp.MustCompile("ConfigMaps? `([^`]+)`")
+	leaseRe   = regexp.MustCompile(`\blease (\S+)`)
 )
 
 // TestRunbooksNameOnlyWhatExists reads every runbook for the names an administrator
@@ -205,7 +209,7 @@ func TestRunbooksNameOnlyWhatExists(t *testing.T) {
 				if !slices.Contains(commandFlags["operator"], strings.TrimPrefix(span, "--")) {
 					bad("operator flag", span)
 				}
-			case regexp.MustCompile(`^[A-Z][A-Za-z0-9<>]+$`).MatchString(span):
+			case upperName.MatchString(span):
 				checked["conditions, reasons, states, alerts"]++
 				if sub := apiServer.FindStringSubmatch(span); sub != nil {
 					if sub[1] != "<Reason>" && !statusReasons[sub[1]] {
@@ -214,20 +218,20 @@ func TestRunbooksNameOnlyWhatExists(t *testing.T) {
 				} else if !known[span] {
 					bad("condition, reason, state or alert", span)
 				}
-			case regexp.MustCompile(`^[a-z]+[A-Z][A-Za-z]*$`).MatchString(span):
+			case lowerName.MatchString(span):
 				checked["Config fields"]++
 				if !fields[span] {
 					bad("Config field", span)
 				}
 			}
 		}
-		for _, m := range regexp.MustCompile("ConfigMaps? `([^`]+)`").FindAllStringSubmatch(text, -1) {
+		for _, m := range configMap.FindAllStringSubmatch(text, -1) {
 			checked["ConfigMaps"]++
 			if m[1] != samplesv1.MirrorConfigMap {
 				bad("ConfigMap", m[1])
 			}
 		}
-		for _, m := range regexp.MustCompile(`\blease (\S+)`).FindAllStringSubmatch(text, -1) {
+		for _, m := range leaseRe.FindAllStringSubmatch(text, -1) {
 			checked["Lease"]++
 			if m[1] != controllers.LeaderElectionID {
 				bad("Lease", m[1])

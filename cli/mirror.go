@@ -17,7 +17,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -26,7 +25,6 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
-	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
 const usage = `Mirroring guidance for disconnected clusters.
@@ -231,13 +229,9 @@ func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mir
 	if kubeconfig == "" {
 		return nil, errors.New("--from-cluster needs --kubeconfig or KUBECONFIG")
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	c, err := kubeClient(kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme.New()})
-	if err != nil {
-		return nil, err
 	}
 	cm := &corev1.ConfigMap{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.MirrorConfigMap}, cm); err != nil {

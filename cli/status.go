@@ -14,17 +14,19 @@ import (
 	"text/tabwriter"
 
 	configv1 "github.com/openshift/api/config/v1"
+	imagev1 "github.com/openshift/api/image/v1"
+	templatev1 "github.com/openshift/api/template/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/diagnose"
+	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
 const statusUsage = `What state the samples are in, what is failing, and the next step.
@@ -62,14 +64,12 @@ type Report struct {
 	ImageStreams int `json:"imagestreams"`
 	Templates    int `json:"templates"`
 	// Conditions are the Config's, ClusterOperator the openshift-samples conditions.
-	Conditions      map[string]Condition      `json:"conditions,omitempty"`
-	ClusterOperator map[string]Condition      `json:"clusterOperator,omitempty"`
-	Failing         []diagnose.FailingStream  `json:"failing"`
-	Content         string                    `json:"content,omitempty"`
-	Next            diagnose.Step             `json:"next"`
-	Warnings        []string                  `json:"warnings,omitempty"`
-	config          *samplesv1.Config         // for the text form
-	co              *configv1.ClusterOperator // for the text form
+	Conditions      map[string]Condition     `json:"conditions,omitempty"`
+	ClusterOperator map[string]Condition     `json:"clusterOperator,omitempty"`
+	Failing         []diagnose.FailingStream `json:"failing"`
+	Content         string                   `json:"content,omitempty"`
+	Next            diagnose.Step            `json:"next"`
+	Warnings        []string                 `json:"warnings,omitempty"`
 }
 
 // Condition is one condition's status, reason and message.
@@ -94,9 +94,9 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		_, _ = fmt.Fprintln(stderr, "cluster-samples-operator status: -o must be text or json")
 		return 2
 	}
-	c, err := statusClient(o.kubeconfig)
+	c, err := kubeClient(o.kubeconfig)
 	if err != nil {
-		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator status: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator status: no cluster to read (set --kubeconfig or KUBECONFIG): %v\n", err)
 		return 1
 	}
 	rep, err := Collect(ctx, c, o.namespace)
@@ -119,21 +119,16 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func statusClient(kubeconfig string) (client.Client, error) {
+// kubeClient is a client for the cluster of kubeconfig (or, when empty, of $KUBECONFIG
+// and ~/.kube/config), with every kind the operator knows.
+func kubeClient(kubeconfig string) (client.Client, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if kubeconfig != "" {
-		rules.ExplicitPath = kubeconfig
-	}
+	rules.ExplicitPath = kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("no cluster to read (set --kubeconfig or KUBECONFIG): %w", err)
+		return nil, err
 	}
-	s := runtime.NewScheme()
-	utilruntime.Must(samplesv1.AddToScheme(s))
-	utilruntime.Must(configv1.Install(s))
-	utilruntime.Must(corev1.AddToScheme(s))
-	utilruntime.Must(appsv1.AddToScheme(s))
-	return client.New(cfg, client.Options{Scheme: s})
+	return client.New(cfg, client.Options{Scheme: scheme.New()})
 }
 
 // Collect reads what the operator publishes and decides the next step. What it may not
@@ -147,7 +142,6 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 	case err != nil:
 		return nil, fmt.Errorf("reading configs.samples.operator.openshift.io/%s: %w", samplesv1.ConfigName, err)
 	default:
-		rep.config = cfg
 		rep.ManagementState = cfg.Status.ManagementState
 		if rep.ManagementState == "" {
 			rep.ManagementState = cfg.Spec.ManagementState
@@ -167,7 +161,6 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 			rep.Warnings = append(rep.Warnings, "reading clusteroperator openshift-samples: "+err.Error())
 		}
 	} else {
-		rep.co = co
 		rep.ClusterOperator = map[string]Condition{}
 		for _, cond := range co.Status.Conditions {
 			rep.ClusterOperator[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
@@ -183,14 +176,13 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 		}
 	}
 	slices.SortFunc(rep.Failing, func(a, b diagnose.FailingStream) int { return strings.Compare(a.Name, b.Name) })
-	for kind, n := range map[string]*int{"ImageStreamList": &rep.ImageStreams, "TemplateList": &rep.Templates} {
-		list := &unstructured.UnstructuredList{}
-		group := "image.openshift.io/v1"
-		if kind == "TemplateList" {
-			group = "template.openshift.io/v1"
-		}
-		list.SetAPIVersion(group)
-		list.SetKind(kind)
+	// Counted from metadata only: the samples' bodies are not needed.
+	for gvk, n := range map[schema.GroupVersionKind]*int{
+		imagev1.GroupVersion.WithKind("ImageStreamList"): &rep.ImageStreams,
+		templatev1.GroupVersion.WithKind("TemplateList"): &rep.Templates,
+	} {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(gvk)
 		if err := c.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace), client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			rep.Warnings = append(rep.Warnings, "counting the samples: "+err.Error())
 			continue
@@ -216,7 +208,7 @@ func contentSource(ctx context.Context, c client.Client, namespace string, warni
 		return ""
 	}
 	ctr := d.Spec.Template.Spec.Containers[0]
-	for _, a := range append(slices.Clone(ctr.Command), ctr.Args...) {
+	for _, a := range slices.Concat(ctr.Command, ctr.Args) {
 		if dir, ok := strings.CutPrefix(a, "--assets-dir="); ok && dir != "" {
 			return fmt.Sprintf("%s in image %s", dir, ctr.Image)
 		}
@@ -232,7 +224,7 @@ func printStatus(w io.Writer, r *Report) error {
 		}
 		_, _ = fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...))
 	}
-	if r.config == nil {
+	if r.Conditions == nil { // no Config: Collect sets the map whenever there is one
 		line("Samples", "no Config yet")
 	} else {
 		arch := strings.Join(r.Architectures, ",")
@@ -253,7 +245,7 @@ func printStatus(w io.Writer, r *Report) error {
 	if r.Content != "" {
 		line("Content", "%s", r.Content)
 	}
-	if r.co != nil {
+	if r.ClusterOperator != nil {
 		line("Operator", "%s", conditionLine(r.ClusterOperator))
 	}
 	if len(r.Failing) == 0 {

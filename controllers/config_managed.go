@@ -133,8 +133,8 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		return false, nil // the common case of every pass: nothing to build or compare
 	}
 	desired := samples.Desired(src, registry, r.Version)
-	withBody := func() error {
-		if body == nil {
+	withBody := func() error { // once: a refused create is followed by an update
+		if _, done := desired.Object["objects"]; body == nil || done {
 			return nil
 		}
 		objs, err := body(src.GetName())

@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,11 +57,7 @@ func (r *ConfigReconciler) setImportErrors(ctx context.Context, cfg *samplesv1.C
 	}
 	var parts, names []string
 	for _, cm := range cms {
-		tags := make([]string, 0, len(cm.Data))
-		for t := range cm.Data {
-			tags = append(tags, t)
-		}
-		sort.Strings(tags)
+		tags := slices.Sorted(maps.Keys(cm.Data))
 		names = append(names, cm.Name)
 		parts = append(parts, fmt.Sprintf("%s (%s)", cm.Name, strings.Join(tags, ", ")))
 	}

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -25,7 +25,7 @@ const (
 	authnCacheTTL = time.Minute
 	allowCacheTTL = 5 * time.Minute
 	denyCacheTTL  = 30 * time.Second
-	// maxCached bounds each map: a flood of made-up tokens is reviewed, not remembered.
+	// maxCached bounds each cache: the least recently used answers make room.
 	maxCached = 1024
 )
 
@@ -48,7 +48,7 @@ func metricsAuth(cfg *rest.Config, httpClient *http.Client) (metricsserver.Filte
 	if err != nil {
 		return nil, fmt.Errorf("creating the metrics authentication client: %w", err)
 	}
-	a := &reviewer{client: c, now: time.Now, users: map[[32]byte]reviewed[*authenticationv1.UserInfo]{}, decisions: map[string]reviewed[bool]{}}
+	a := &reviewer{client: c, users: cache.NewLRUExpireCache(maxCached), decisions: cache.NewLRUExpireCache(maxCached)}
 	return func(log logr.Logger, next http.Handler) (http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			token, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
@@ -82,28 +82,20 @@ func metricsAuth(cfg *rest.Config, httpClient *http.Client) (metricsserver.Filte
 	}, nil
 }
 
-type reviewed[T any] struct {
-	value   T
-	expires time.Time
-}
-
 // reviewer asks the API server who a token belongs to and what that user may do, and
-// remembers the answers for a while. Tokens are remembered by their SHA-256 only.
+// remembers the answers for a while (apimachinery's LRU cache with expiry, bounded so
+// that a flood of made-up tokens is reviewed, not remembered). Tokens are remembered by
+// their SHA-256 only.
 type reviewer struct {
 	client    client.Client
-	now       func() time.Time
-	mu        sync.Mutex
-	users     map[[32]byte]reviewed[*authenticationv1.UserInfo] // nil value: not authenticated
-	decisions map[string]reviewed[bool]
+	users     *cache.LRUExpireCache // [32]byte → *authenticationv1.UserInfo, nil: not authenticated
+	decisions *cache.LRUExpireCache // string → bool
 }
 
 func (a *reviewer) authenticate(ctx context.Context, token string) (*authenticationv1.UserInfo, error) {
 	key := sha256.Sum256([]byte(token))
-	a.mu.Lock()
-	hit, ok := a.users[key]
-	a.mu.Unlock()
-	if ok && a.now().Before(hit.expires) {
-		return hit.value, nil
+	if hit, ok := a.users.Get(key); ok {
+		return hit.(*authenticationv1.UserInfo), nil
 	}
 	review := &authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: token}}
 	if err := a.client.Create(ctx, review); err != nil {
@@ -113,21 +105,14 @@ func (a *reviewer) authenticate(ctx context.Context, token string) (*authenticat
 	if review.Status.Authenticated {
 		user = &review.Status.User
 	}
-	a.mu.Lock()
-	if a.prune(); len(a.users) < maxCached {
-		a.users[key] = reviewed[*authenticationv1.UserInfo]{user, a.now().Add(authnCacheTTL)}
-	}
-	a.mu.Unlock()
+	a.users.Add(key, user, authnCacheTTL)
 	return user, nil
 }
 
 func (a *reviewer) authorize(ctx context.Context, user *authenticationv1.UserInfo, verb, path string) (bool, error) {
 	key := strings.Join([]string{user.UID, user.Username, strings.Join(user.Groups, ","), verb, path}, "\x00")
-	a.mu.Lock()
-	hit, ok := a.decisions[key]
-	a.mu.Unlock()
-	if ok && a.now().Before(hit.expires) {
-		return hit.value, nil
+	if hit, ok := a.decisions.Get(key); ok {
+		return hit.(bool), nil
 	}
 	extra := map[string]authorizationv1.ExtraValue{}
 	for k, v := range user.Extra {
@@ -144,26 +129,6 @@ func (a *reviewer) authorize(ctx context.Context, user *authenticationv1.UserInf
 	if review.Status.Allowed {
 		ttl = allowCacheTTL
 	}
-	a.mu.Lock()
-	if a.prune(); len(a.decisions) < maxCached {
-		a.decisions[key] = reviewed[bool]{review.Status.Allowed, a.now().Add(ttl)}
-	}
-	a.mu.Unlock()
+	a.decisions.Add(key, review.Status.Allowed, ttl)
 	return review.Status.Allowed, nil
-}
-
-// prune drops expired answers; the caller holds mu. Scrapers are few, so the maps stay
-// small and a walk on each miss is cheap.
-func (a *reviewer) prune() {
-	now := a.now()
-	for k, v := range a.users {
-		if !now.Before(v.expires) {
-			delete(a.users, k)
-		}
-	}
-	for k, v := range a.decisions {
-		if !now.Before(v.expires) {
-			delete(a.decisions, k)
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -261,12 +262,7 @@ func imageStreamTags(o any) [][2]string {
 				out = append(out, [2]string{name, ns})
 			}
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			out = append(out, imageStreamTags(v[k])...)
 		}
 	case []any:
@@ -284,12 +280,7 @@ func firstImage(o any) string {
 		if img, ok := v["image"].(string); ok && strings.Contains(img, "/") && !strings.Contains(img, "${") {
 			return img
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if img := firstImage(v[k]); img != "" {
 				return img
 			}

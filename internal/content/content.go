@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -95,19 +96,10 @@ func (s *Set) setTemplate(obj *unstructured.Unstructured) error {
 }
 
 // ImageStreamNames returns the image stream names, sorted.
-func (s *Set) ImageStreamNames() []string { return sortedKeys(s.ImageStreams) }
+func (s *Set) ImageStreamNames() []string { return slices.Sorted(maps.Keys(s.ImageStreams)) }
 
 // TemplateNames returns the template names, sorted.
-func (s *Set) TemplateNames() []string { return sortedKeys(s.Templates) }
-
-func sortedKeys(m map[string]*unstructured.Unstructured) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func (s *Set) TemplateNames() []string { return slices.Sorted(maps.Keys(s.Templates)) }
 
 // Inventory is all content, by architecture directory.
 type Inventory struct {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -132,7 +131,7 @@ func measure(s scenario, f flags) (row, error) {
 	if err := os.WriteFile(kubeconfig, env.KubeConfig(), 0o600); err != nil {
 		return r, err
 	}
-	healthAddr, err := freeAddr()
+	healthAddr, err := testenv.FreeAddress()
 	if err != nil {
 		return r, err
 	}
@@ -207,9 +206,6 @@ func measure(s scenario, f flags) (row, error) {
 			return r, err
 		}
 	}
-	if smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid)); err == nil {
-		_ = os.WriteFile(filepath.Join(f.profileDir, "smaps-"+s.name), smaps, 0o644)
-	}
 	r.HeapProfile = filepath.Join(f.profileDir, "heap-"+s.name+".pb.gz")
 	if err := fetch("http://"+healthAddr+"/debug/pprof/heap?gc=1", r.HeapProfile); err != nil {
 		return r, fmt.Errorf("heap profile: %w", err)
@@ -219,15 +215,6 @@ func measure(s scenario, f flags) (row, error) {
 	}
 	r.Writes, r.IdleWrites, r.WritesByVerb, r.IdleByVerb, err = countWrites(auditLog, idleStart)
 	return r, err
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 func ready(addr string) bool {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestDashboardIsShippedWhereTheConsoleReadsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(sortedValues(bundled.Data), sortedValues(cm.Data)) || bundled.Labels["console.openshift.io/dashboard"] != "true" {
+	if !maps.Equal(bundled.Data, cm.Data) || bundled.Labels["console.openshift.io/dashboard"] != "true" {
 		t.Error("the bundle's dashboard differs from manifests/")
 	}
 	key, d, err := Parse(cm)
@@ -60,15 +61,6 @@ func TestDashboardIsShippedWhereTheConsoleReadsIt(t *testing.T) {
 			t.Errorf("no panel %q", want)
 		}
 	}
-}
-
-func sortedValues(m map[string]string) []string {
-	var out []string
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestDashboardQueriesParseAndNameExportedMetrics(t *testing.T) {

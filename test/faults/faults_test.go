@@ -87,10 +87,7 @@ func TestConcurrentWriter(t *testing.T) {
 	c, stop := installedInProcess(t)
 	defer stop()
 	installWrites := c.writes.Load()
-	names := make([]string, 0, len(inventory.ImageStreams))
-	for n := range inventory.ImageStreams {
-		names = append(names, n)
-	}
+	names := inventory.ImageStreamNames()
 	var reverts, kept, deletes atomic.Int64
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)

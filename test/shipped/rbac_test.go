@@ -2,6 +2,7 @@ package shipped
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -157,13 +158,8 @@ func TestBundleGrantsNoMoreThanManifests(t *testing.T) {
 		wider[a.key()] = append(wider[a.key()], a.verb)
 		scopes[a.key()] = scope
 	}
-	keys := make([]string, 0, len(wider))
-	for k := range wider {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var report strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(wider)) {
 		fmt.Fprintf(&report, "  %s %s in every namespace (manifests/: %s)\n", k, strings.Join(wider[k], ","), scopes[k])
 		if _, ok := bundleWidening[k]; !ok {
 			t.Errorf("the bundle grants %s %s in every namespace (manifests/: %s): narrow the CSV or explain it in bundleWidening", k, strings.Join(wider[k], ","), scopes[k])

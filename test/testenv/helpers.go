@@ -128,12 +128,21 @@ func BuildOperator(dir string) (string, error) {
 // FreeAddr returns a loopback host:port nothing listens on now.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := FreeAddress()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return addr
+}
+
+// FreeAddress is FreeAddr for programs without a testing.TB (the benchmark).
+func FreeAddress() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
 	defer l.Close()
-	return l.Addr().String()
+	return l.Addr().String(), nil
 }
 
 // ForceDeleteConfig deletes the Config "cluster", finalizer and all, for a test that

@@ -8,9 +8,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -124,12 +125,7 @@ func run(image, dir, out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	names := make([]string, 0, len(docs))
-	for n := range docs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(docs)) {
 		body := header + strings.Join(docs[n], "---\n")
 		if err := os.WriteFile(filepath.Join(out, n), []byte(body), 0o644); err != nil {
 			return err
