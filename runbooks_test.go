@@ -20,6 +20,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/diagnose"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
 type alertRules struct {
@@ -126,8 +127,9 @@ func TestRunbooksNameOnlyWhatExists(t *testing.T) {
 	add(string(configv1.OperatorAvailable), string(configv1.OperatorProgressing), string(configv1.OperatorDegraded))
 	add(clusteroperator.ReasonSampleUpsertsPending, clusteroperator.ReasonInvalidConfiguration, clusteroperator.ReasonFailedImageImports,
 		clusteroperator.ReasonDeletionInProgress, clusteroperator.ReasonTBRUnreachable, clusteroperator.ReasonUnsupportedArch)
-	// The condition reasons the Config reconciler sets (config_controller.go).
-	add("FileSystemError", "MissingCredentials")
+	// The condition reasons the evaluation sets (internal/verdict).
+	add(verdict.FileSystemError, verdict.ReasonMissingSecret, verdict.ReasonMissingTBRCredential)
+	add(verdict.ValidationReasons...)
 	for a := range alerts(t) {
 		add(a)
 	}

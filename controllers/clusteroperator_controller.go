@@ -21,8 +21,7 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
-	"github.com/openshift/cluster-samples-operator/internal/content"
-	"github.com/openshift/cluster-samples-operator/internal/state"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
 var clusterOperatorKey = types.NamespacedName{Name: clusteroperator.Name}
@@ -104,10 +103,9 @@ func (r *ClusterOperatorReconciler) inputs(ctx context.Context) (clusteroperator
 		return in, err
 	}
 	if in.Config = cfg; cfg != nil {
-		if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
-			_, supported := content.ArchDir(state.PlanFor(cfg).Arch)
-			in.UnsupportedArch = !supported
-		}
+		// The config controller's validation said so; it is not worked out again here.
+		c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid)
+		in.UnsupportedArch = c != nil && c.Status == corev1.ConditionFalse && c.Reason == verdict.ReasonUnsupportedArchitecture
 	}
 	cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace)
 	if err != nil {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,11 +22,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/state"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
 // ConfigReconciler keeps the samples in the openshift namespace as the Config asks:
@@ -113,83 +114,67 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 			err = errors.Join(append([]error{err}, side...)...)
 		}
 	}()
-	plan, set, contentErr := planContent(r.Content, cfg)
-	if plan.Invalid == "" && contentErr == nil {
-		if err := r.reconcileMirrorMap(ctx, set); err != nil {
+	// Gather every read, evaluate once, then act.
+	in, side, err := r.gather(ctx, cfg)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	ev := verdict.Evaluate(in)
+	for _, c := range ev.Conditions {
+		r.setCondition(cfg, c.Type, c.Status, c.Reason, c.Message)
+	}
+	if ev.PublishMirror {
+		if err := r.reconcileMirrorMap(ctx, in.Set); err != nil {
 			side = append(side, err)
 		}
 	}
-	if err := r.setImportErrors(ctx, cfg); err != nil {
-		side = append(side, fmt.Errorf("listing the import-error ConfigMaps: %w", err))
-	}
-	// Credentials matter only while the samples are managed: a disconnected cluster
-	// that bootstrapped Removed must not page anyone about them.
-	credsMissing, credsUnread := "", false
-	if plan.State == samplesv1.Managed {
-		if credsMissing, err = r.credentialsMissing(ctx, cfg.Spec.SamplesRegistry); err != nil {
-			side = append(side, fmt.Errorf("reading the pull secret: %w", err))
-			credsUnread = true
-		}
-	}
-	switch {
-	case credsUnread:
-		// Unknown this pass: keep what was last seen, and gate as it said.
-		credsMissing = ""
-		if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); c != nil && c.Status == corev1.ConditionFalse {
-			credsMissing = c.Message
-		}
-	case credsMissing != "":
-		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionFalse, "MissingCredentials", credsMissing)
-	case plan.State != samplesv1.Managed:
-		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionTrue, "", "not checked while managementState is "+string(plan.State))
-	default:
-		r.setCondition(cfg, samplesv1.ImportCredentialsExist, corev1.ConditionTrue, "", "")
-	}
-	// Removed and Unmanaged change no sample, so nothing but the spec itself can make
-	// the Config invalid; a False left from an earlier Managed edit would keep
-	// SamplesInvalidConfig firing on a Config that is now fine.
-	if plan.State != samplesv1.Managed {
-		if plan.Invalid == "" {
-			r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", "")
-		} else {
-			r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration", plan.Invalid)
-		}
-	}
-	switch plan.State {
-	case samplesv1.Removed:
+	switch ev.Action {
+	case verdict.Remove:
 		removal, err := r.Content.Names() // every architecture's sample names
 		return r.reconcileRemoved(ctx, cfg, removal, err)
-	case samplesv1.Unmanaged:
+	case verdict.LeaveAlone:
 		r.setStatusState(cfg, samplesv1.Unmanaged)
 		return ctrl.Result{}, nil
-	}
-	if plan.Invalid != "" {
-		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration", plan.Invalid)
-		return ctrl.Result{}, nil
-	}
-	if forbidden, err := r.registryForbidden(ctx, cfg.Spec.SamplesRegistry); err != nil {
-		return ctrl.Result{}, err
-	} else if forbidden != "" {
-		what := "spec.samplesRegistry " + cfg.Spec.SamplesRegistry
-		if cfg.Spec.SamplesRegistry == "" {
-			what = "the samples' default registries"
-		}
-		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration",
-			fmt.Sprintf("%s cannot be used: %s", what, forbidden))
-		return ctrl.Result{}, nil
-	}
-	var missing *content.MissingArchError
-	switch {
-	case errors.As(contentErr, &missing):
-		r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionFalse, "InvalidConfiguration", contentErr.Error())
-		return ctrl.Result{}, nil
-	case contentErr != nil:
-		ctrl.LoggerFrom(ctx).Error(contentErr, "cannot load the samples content; nothing in the cluster is changed")
-		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, "FileSystemError", contentErr.Error())
+	case verdict.WaitForContent:
+		ctrl.LoggerFrom(ctx).Error(in.ContentErr, "cannot load the samples content; nothing in the cluster is changed")
 		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
+	case verdict.Install:
+		return r.reconcileManaged(ctx, cfg, ev.Plan, in.Set, ev.GateTBR)
 	}
-	r.setCondition(cfg, samplesv1.ConfigurationValid, corev1.ConditionTrue, "", joinNonEmpty(plan.Note, state.UnknownSkips(cfg, set)))
-	return r.reconcileManaged(ctx, cfg, plan, set, credsMissing != "")
+	return ctrl.Result{}, nil // Hold: the Config is invalid, ConfigurationValid says why
+}
+
+// gather reads everything the evaluation decides from. A read that only a side task
+// needs (the import-error ConfigMaps, the pull secret) is marked unread and reported
+// in side; a read the decision cannot do without ends the pass with err.
+func (r *ConfigReconciler) gather(ctx context.Context, cfg *samplesv1.Config) (in *verdict.Inputs, side []error, err error) {
+	in = &verdict.Inputs{Config: cfg, OperatorNamespace: r.OperatorNamespace}
+	plan := state.PlanFor(cfg)
+	in.Set, in.ContentErr = r.Content.SetFor(plan.Arch)
+	if cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace); err != nil {
+		side = append(side, fmt.Errorf("listing the import-error ConfigMaps: %w", err))
+		in.ImportErrorsUnread = true
+	} else {
+		for _, cm := range cms {
+			in.ImportErrors = append(in.ImportErrors, verdict.ImportError{Stream: cm.Name, Tags: slices.Collect(maps.Keys(cm.Data))})
+		}
+	}
+	if plan.State != samplesv1.Managed {
+		return in, side, nil
+	}
+	if credentials.Gated(cfg.Spec.SamplesRegistry) {
+		if in.Credentials, err = pullSecretVerdict(ctx, r.Client); err != nil {
+			side = append(side, fmt.Errorf("reading the pull secret: %w", err))
+			in.Credentials = credentials.Verdict{Unread: true}
+		}
+	}
+	img := &configv1.Image{}
+	if err := r.Client.Get(ctx, clusterKey, img); err == nil {
+		in.Image = img
+	} else if !apierrors.IsNotFound(err) {
+		return nil, side, fmt.Errorf("reading images.config.openshift.io/cluster: %w", err)
+	}
+	return in, side, nil
 }
 
 // dropStaleBootstrapReason removes the bootstrap's Removed reason once an administrator
@@ -206,31 +191,6 @@ func (r *ConfigReconciler) dropStaleBootstrapReason(ctx context.Context, cfg *sa
 		return fmt.Errorf("removing the bootstrap reason from Config %s: %w", cfg.Name, err)
 	}
 	return nil
-}
-
-// credentialsMissing says why samples from registry.redhat.io cannot be imported, or "".
-func (r *ConfigReconciler) credentialsMissing(ctx context.Context, samplesRegistry string) (string, error) {
-	if !credentials.Gated(samplesRegistry) {
-		return "", nil
-	}
-	why, err := pullSecretLacksTBR(ctx, r.Client)
-	if why == "" || err != nil {
-		return "", err
-	}
-	return why + "; add credentials for registry.redhat.io to the cluster pull secret, or set samplesRegistry to a mirror. Until then image streams from registry.redhat.io are not created or updated", nil
-}
-
-// registryForbidden says why the cluster image configuration forbids importing from
-// samplesRegistry, or from the default registries when it is empty, or "": a
-// restriction added after install is reported before any import fails.
-func (r *ConfigReconciler) registryForbidden(ctx context.Context, registry string) (string, error) {
-	img := &configv1.Image{}
-	if err := r.Client.Get(ctx, clusterKey, img); apierrors.IsNotFound(err) {
-		return "", nil
-	} else if err != nil {
-		return "", fmt.Errorf("reading images.config.openshift.io/cluster: %w", err)
-	}
-	return bootstrap.ImportForbidden(img, registry), nil
 }
 
 // SetupWithManager watches the Config and every sample in the openshift namespace; each
@@ -265,20 +225,4 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		Watches(&corev1.Secret{}, toConfig, named(credentials.SecretName)).
 		Watches(&configv1.Image{}, toConfig, named(clusterKey.Name)).
 		Complete(rec)
-}
-
-// isPlanned reports whether the Config plans a Managed install it can act on.
-func isPlanned(cfg *samplesv1.Config, plan state.Plan) bool {
-	return cfg.DeletionTimestamp.IsZero() && plan.State == samplesv1.Managed && plan.Invalid == ""
-}
-
-// joinNonEmpty joins the non-empty messages with "; ".
-func joinNonEmpty(msgs ...string) string {
-	var out []string
-	for _, m := range msgs {
-		if m != "" {
-			out = append(out, m)
-		}
-	}
-	return strings.Join(out, "; ")
 }

@@ -1,12 +1,6 @@
 package controllers
 
 import (
-	"context"
-	"fmt"
-	"maps"
-	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,28 +37,4 @@ func (r *ConfigReconciler) setStatusState(cfg *samplesv1.Config, s samplesv1.Man
 	}
 	cfg.Status.ManagementState = s
 	cfg.Status.Version = r.Version
-}
-
-// setImportErrors reports the import-error ConfigMaps in ImportImageErrorsExist.
-func (r *ConfigReconciler) setImportErrors(ctx context.Context, cfg *samplesv1.Config) error {
-	cms, err := importErrorConfigMaps(ctx, r.Client, r.OperatorNamespace)
-	if err != nil {
-		return err
-	}
-	if len(cms) == 0 {
-		r.setCondition(cfg, samplesv1.ImportImageErrorsExist, corev1.ConditionFalse, "", "")
-		return nil
-	}
-	var parts, names []string
-	for _, cm := range cms {
-		tags := slices.Sorted(maps.Keys(cm.Data))
-		names = append(names, cm.Name)
-		parts = append(parts, fmt.Sprintf("%s (%s)", cm.Name, strings.Join(tags, ", ")))
-	}
-	sort.Strings(parts)
-	sort.Strings(names)
-	r.setCondition(cfg, samplesv1.ImportImageErrorsExist, corev1.ConditionTrue, strings.Join(names, " "),
-		"These image streams have tags that fail to import: "+strings.Join(parts, "; ")+
-			". Details are in the ConfigMaps of the same names in namespace "+r.OperatorNamespace+".")
-	return nil
 }

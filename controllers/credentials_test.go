@@ -64,8 +64,8 @@ func TestPullSecretWithoutTBRAndMirrors(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	if err := metrics.Register(reg, metrics.Sources{
-		Config:        func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, env.Client) },
-		TBRCredential: tbrCredentialSource(env.Client),
+		Config:          func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, env.Client) },
+		ClusterOperator: clusterOperatorSource(env.Client),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +95,9 @@ func TestPullSecretWithoutTBRAndMirrors(t *testing.T) {
 	if c := conditionOf(cfg, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "no credentials for registry.redhat.io") {
 		t.Errorf("message = %q", c.Message)
 	}
-	if got := secretMetric(); got != "missing_secret=1 missing_tbr_credential=1" {
-		t.Errorf("while Managed without credentials: %s; want both 1", got)
+	// One cause, one signal: the secret is there, its registry.redhat.io entry is not.
+	if got := secretMetric(); got != "missing_secret=0 missing_tbr_credential=1" {
+		t.Errorf("while Managed without credentials: %s; want only missing_tbr_credential", got)
 	}
 	// A mirror needs no Red Hat credentials: everything installs.
 	editConfig(t, func(s *samplesv1.ConfigSpec) {

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/state"
@@ -137,8 +138,8 @@ func (r *ImportReconciler) tracked(ctx context.Context, name string) (*unstructu
 	if cfg == nil || err != nil {
 		return nil, err
 	}
-	plan, set, err := planContent(r.Content, cfg)
-	if err != nil || !isPlanned(cfg, plan) || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
+	_, set, err := planContent(r.Content, cfg)
+	if err != nil || !installing(cfg) || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
 		return nil, nil // content problems are the config controller's to report
 	}
 	return set.ImageStreams[name], nil
@@ -269,4 +270,12 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)
+}
+
+// installing tells whether the Config's samples are being installed and kept: Managed,
+// not being deleted, and valid as the config controller's evaluation last said
+// (ConfigurationValid), which this controller reads rather than decides again.
+func installing(cfg *samplesv1.Config) bool {
+	return cfg.DeletionTimestamp.IsZero() && state.PlanFor(cfg).State == samplesv1.Managed &&
+		conditions.IsTrue(cfg.Status.Conditions, samplesv1.ConfigurationValid)
 }

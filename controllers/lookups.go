@@ -53,22 +53,15 @@ func importErrorConfigMaps(ctx context.Context, c client.Reader, namespace strin
 	return cms.Items, nil
 }
 
-// pullSecretLacksTBR says why openshift-config/pull-secret gives no registry.redhat.io
-// credentials, or "" when it does. Only its key .dockerconfigjson is read.
-func pullSecretLacksTBR(ctx context.Context, c client.Reader) (string, error) {
+// pullSecretVerdict reads openshift-config/pull-secret and judges it
+// (credentials.Judge). Only its key .dockerconfigjson is read.
+func pullSecretVerdict(ctx context.Context, c client.Reader) (credentials.Verdict, error) {
 	secret := &corev1.Secret{}
 	err := c.Get(ctx, types.NamespacedName{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, secret)
 	if apierrors.IsNotFound(err) {
-		return "secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " does not exist", nil
+		return credentials.Judge(false, nil), nil
 	} else if err != nil {
-		return "", err
+		return credentials.Verdict{}, err
 	}
-	ok, err := credentials.HasTBR(secret.Data[credentials.SecretKey])
-	if err != nil {
-		return err.Error(), nil
-	}
-	if !ok {
-		return "key " + credentials.SecretKey + " of secret " + credentials.SecretNamespace + "/" + credentials.SecretName + " has no credentials for registry.redhat.io", nil
-	}
-	return "", nil
+	return credentials.Judge(true, secret.Data[credentials.SecretKey]), nil
 }

@@ -3,6 +3,9 @@ package controllers
 import (
 	"context"
 
+	configv1 "github.com/openshift/api/config/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/openshift/cluster-samples-operator/internal/content"
@@ -34,11 +37,15 @@ func importMetricsSource(c client.Reader, src *content.Source, operatorNamespace
 	}
 }
 
-// tbrCredentialSource tells whether the pull secret holds registry.redhat.io
-// credentials (false when it is missing or unparsable).
-func tbrCredentialSource(c client.Reader) func(context.Context) (bool, error) {
-	return func(ctx context.Context) (bool, error) {
-		why, err := pullSecretLacksTBR(ctx, c)
-		return why == "" && err == nil, err
+// clusterOperatorSource returns the openshift-samples ClusterOperator, or nil.
+func clusterOperatorSource(c client.Reader) func(context.Context) (*configv1.ClusterOperator, error) {
+	return func(ctx context.Context) (*configv1.ClusterOperator, error) {
+		co := &configv1.ClusterOperator{}
+		if err := c.Get(ctx, clusterOperatorKey, co); apierrors.IsNotFound(err) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return co, nil
 	}
 }

@@ -69,9 +69,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	return metrics.Register(o.Registerer, metrics.Sources{
-		Config:        func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, mgr.GetClient()) },
-		Streams:       importMetricsSource(mgr.GetClient(), o.Content, o.OperatorNamespace),
-		TBRCredential: tbrCredentialSource(mgr.GetClient()),
-		Log:           ctrl.Log.WithName("metrics"),
+		Config:          func(ctx context.Context) (*samplesv1.Config, error) { return clusterConfig(ctx, mgr.GetClient()) },
+		Streams:         importMetricsSource(mgr.GetClient(), o.Content, o.OperatorNamespace),
+		ClusterOperator: clusterOperatorSource(mgr.GetClient()),
+		Log:             ctrl.Log.WithName("metrics"),
 	})
 }

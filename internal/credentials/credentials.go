@@ -57,3 +57,31 @@ func FromTBR(is *unstructured.Unstructured) bool {
 	}
 	return false
 }
+
+// Verdict is what the pull secret means for the samples from registry.redhat.io.
+type Verdict struct {
+	// Unread tells that the secret could not be read this pass.
+	Unread bool
+	// Problem says why it gives no registry.redhat.io credentials ("" when it does).
+	Problem string
+	// Unusable tells that the secret is missing, or its key is missing or no docker
+	// config, rather than lacking the registry.redhat.io entry.
+	Unusable bool
+}
+
+// Judge tells what the pull secret's .dockerconfigjson gives (present false: there is
+// no secret).
+func Judge(present bool, dockerConfigJSON []byte) Verdict {
+	name := SecretNamespace + "/" + SecretName
+	if !present {
+		return Verdict{Problem: "secret " + name + " does not exist", Unusable: true}
+	}
+	ok, err := HasTBR(dockerConfigJSON)
+	if err != nil {
+		return Verdict{Problem: err.Error(), Unusable: true}
+	}
+	if !ok {
+		return Verdict{Problem: "key " + SecretKey + " of secret " + name + " has no credentials for registry.redhat.io"}
+	}
+	return Verdict{}
+}

@@ -4,6 +4,8 @@ package metrics
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -12,10 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
-	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
-	"github.com/openshift/cluster-samples-operator/internal/conditions"
-	"github.com/openshift/cluster-samples-operator/internal/state"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
 // The names of the metrics the operator exports (alerts, the console dashboard and the
@@ -38,22 +37,27 @@ var Names = []string{TBRInaccessibleName, FailedImportName, DegradedName, Invali
 // ConfigGetter returns the Config "cluster", or nil when there is none.
 type ConfigGetter func(ctx context.Context) (*samplesv1.Config, error)
 
+// ClusterOperatorGetter returns the openshift-samples ClusterOperator, or nil.
+type ClusterOperatorGetter func(ctx context.Context) (*configv1.ClusterOperator, error)
+
 // StreamsGetter returns the image streams of the inventory in effect and which of them
 // have failing imports.
 type StreamsGetter func(ctx context.Context) (streams []string, failing map[string]bool, err error)
 
-// Sources are where the collector reads the cluster's state at scrape time.
+// Sources are where the collector reads, at scrape time, what the operator's
+// evaluation wrote: the Config's conditions, the ClusterOperator's, and the
+// import-error ConfigMaps. Every value is verdict.Read of them, so a standby replica
+// exports what the leader decided, and no metric is decided here.
 type Sources struct {
 	Config ConfigGetter
+	// ClusterOperator may be nil (openshift_samples_degraded_info is then 0).
+	ClusterOperator ClusterOperatorGetter
 	// Streams may be nil.
 	Streams StreamsGetter
 	// Log receives the errors of a scrape. A source that fails drops only the
 	// families it feeds: an error would turn the whole /metrics response into a 500,
 	// controller-runtime's own metrics and every alert's input with it.
 	Log logr.Logger
-	// TBRCredential tells whether openshift-config/pull-secret holds credentials for
-	// registry.redhat.io (false when it is missing or unparsable); nil skips the metric.
-	TBRCredential func(ctx context.Context) (bool, error)
 }
 
 // Collector computes the metrics from the cluster's state.
@@ -75,7 +79,7 @@ func Register(reg prometheus.Registerer, src Sources) error {
 		invalidConfig: prometheus.NewDesc(InvalidConfigName,
 			"1 while the samples Config is not valid (ConfigurationValid is not True); 0 otherwise", nil, nil),
 		invalidSecret: prometheus.NewDesc(InvalidSecretName,
-			"1 while import credentials are missing: reason missing_secret when ImportCredentialsExist is not True, reason missing_tbr_credential when openshift-config/pull-secret has no registry.redhat.io credentials (0 when samplesRegistry is set); 0 otherwise", []string{"reason"}, nil),
+			"1 while the samples are Managed and image streams from registry.redhat.io wait for credentials (ImportCredentialsExist False): reason missing_secret when openshift-config/pull-secret is missing or is no docker config, reason missing_tbr_credential when it has no entry for registry.redhat.io; 0 otherwise", []string{"reason"}, nil),
 		managementState: prometheus.NewDesc(ManagementStateName,
 			"1 for the management state the samples are in (status.managementState of the Config), 0 for the others; absent while there is no Config", []string{"state"}, nil),
 	})
@@ -103,41 +107,40 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.src.Log.Error(err, "cannot read the Config; its metric families are left out of this scrape")
 		return
 	}
-	gauge(c.tbrInaccessible, bootstrap.TBRInaccessible(cfg))
-	if cfg != nil {
-		current := cfg.Status.ManagementState
+	var co *configv1.ClusterOperator
+	var coErr error
+	if c.src.ClusterOperator != nil {
+		if co, coErr = c.src.ClusterOperator(ctx); coErr != nil {
+			c.src.Log.Error(coErr, "cannot read the ClusterOperator; "+DegradedName+" is left out of this scrape")
+		}
+	}
+	var streams []string
+	var failing map[string]bool
+	streamsErr := error(nil)
+	if c.src.Streams != nil {
+		if streams, failing, err = c.src.Streams(ctx); err != nil {
+			streamsErr = err
+			c.src.Log.Error(err, "cannot list the import-error ConfigMaps; "+FailedImportName+" is left out of this scrape")
+		}
+	}
+	s := verdict.Read(cfg, co, slices.Collect(maps.Keys(failing)))
+	gauge(c.tbrInaccessible, s.TBRInaccessible)
+	if s.Config {
 		for _, st := range managementStates {
-			gauge(c.managementState, current == st, string(st))
+			gauge(c.managementState, s.State == st, string(st))
 		}
 	}
-	degraded := false
-	if cfg != nil {
-		conds, _ := clusteroperator.Compute(clusteroperator.Inputs{Config: cfg, Now: time.Now()})
-		degraded = conds[2].Status == configv1.ConditionTrue
+	if coErr == nil {
+		gauge(c.degraded, s.Degraded)
 	}
-	gauge(c.degraded, degraded)
-	gauge(c.invalidConfig, cfg != nil && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ConfigurationValid))
-	// Credentials matter only while the samples are managed.
-	managed := cfg != nil && cfg.DeletionTimestamp.IsZero() && state.PlanFor(cfg).State == samplesv1.Managed
-	gauge(c.invalidSecret, managed && !conditions.IsTrue(cfg.Status.Conditions, samplesv1.ImportCredentialsExist), "missing_secret")
-	if c.src.TBRCredential != nil {
-		has, err := c.src.TBRCredential(ctx)
-		if err != nil {
-			c.src.Log.Error(err, "cannot read the pull secret; openshift_samples_invalidsecret_info{reason=\"missing_tbr_credential\"} is left out of this scrape")
-		} else {
-			gauge(c.invalidSecret, managed && !has && cfg.Spec.SamplesRegistry == "", "missing_tbr_credential")
-		}
-	}
-	if c.src.Streams == nil {
+	gauge(c.invalidConfig, s.InvalidConfig)
+	gauge(c.invalidSecret, s.MissingSecret, "missing_secret")
+	gauge(c.invalidSecret, s.MissingTBR, "missing_tbr_credential")
+	if streamsErr != nil {
 		return
 	}
-	streams, failing, err := c.src.Streams(ctx)
-	if err != nil {
-		c.src.Log.Error(err, "cannot list the import-error ConfigMaps; openshift_samples_failed_imagestream_import_info is left out of this scrape")
-		return
-	}
-	for _, s := range streams {
-		gauge(c.failedImport, failing[s], s)
+	for _, name := range streams {
+		gauge(c.failedImport, failing[name], name)
 	}
 }
 

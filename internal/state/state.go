@@ -10,7 +10,6 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
-	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
 
 // Plan is what to do with the samples.
@@ -19,9 +18,6 @@ type Plan struct {
 	State samplesv1.ManagementState
 	// Arch is the Config's architecture (as the user wrote it) whose content applies.
 	Arch string
-	// Invalid, when set, says why the Config cannot be acted on in Managed state; the
-	// operator changes nothing in the cluster and reports it in ConfigurationValid.
-	Invalid string
 	// Note is said in ConfigurationValid while the Config is otherwise valid, for
 	// example when an unknown managementState is treated as Managed.
 	Note string
@@ -30,7 +26,8 @@ type Plan struct {
 // DefaultArchitecture applies when spec.architectures is empty.
 const DefaultArchitecture = samplesv1.X86Architecture
 
-// PlanFor turns the Config into a Plan.
+// PlanFor turns the Config into a Plan. Whether the Config is valid is the
+// verdict package's validation chain.
 func PlanFor(cfg *samplesv1.Config) Plan {
 	p := Plan{Arch: DefaultArchitecture}
 	switch s := cfg.Spec.ManagementState; s {
@@ -48,34 +45,7 @@ func PlanFor(cfg *samplesv1.Config) Plan {
 	if len(cfg.Spec.Architectures) > 0 {
 		p.Arch = cfg.Spec.Architectures[0]
 	}
-	if p.State != samplesv1.Managed {
-		return p
-	}
-	if _, ok := content.ArchDir(p.Arch); !ok {
-		p.Invalid = fmt.Sprintf("architecture %q is not supported; use one of %s. To change it, set managementState to Removed, then change spec.architectures and set managementState to Managed", p.Arch, content.SupportedArchitectures)
-		return p
-	}
-	if err := registry.Validate(cfg.Spec.SamplesRegistry); err != nil {
-		p.Invalid = "spec.samplesRegistry: " + err.Error()
-		return p
-	}
-	if len(cfg.Spec.Architectures) > 1 {
-		p.Invalid = fmt.Sprintf("spec.architectures lists %d architectures; the samples of only one can be installed", len(cfg.Spec.Architectures))
-		return p
-	}
-	// Samples of one architecture exist: switching content under them in place would
-	// mix two sets, so the user removes the samples first.
-	if installed := cfg.Status.Architectures; len(installed) > 0 && cfg.Status.ManagementState != samplesv1.Removed &&
-		!sameArch(installed[0], p.Arch) {
-		p.Invalid = fmt.Sprintf("spec.architectures changed from %s to %s while samples are installed; to change it, set managementState to Removed, wait for the samples to be removed, then change spec.architectures and set managementState to Managed", installed[0], p.Arch)
-	}
 	return p
-}
-
-func sameArch(a, b string) bool {
-	da, _ := content.ArchDir(a)
-	db, _ := content.ArchDir(b)
-	return da == db
 }
 
 // Skipped tells whether name is in the skip list.
