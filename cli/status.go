@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
 	imagev1 "github.com/openshift/api/image/v1"
@@ -68,8 +69,11 @@ type Report struct {
 	ClusterOperator map[string]Condition     `json:"clusterOperator,omitempty"`
 	Failing         []diagnose.FailingStream `json:"failing"`
 	Content         string                   `json:"content,omitempty"`
-	Next            diagnose.Step            `json:"next"`
-	Warnings        []string                 `json:"warnings,omitempty"`
+	// Alerts are the alerts the operator's signals raise once they hold past the
+	// rules' for: (the same verdict the metrics export; empty when none).
+	Alerts   []string      `json:"alerts"`
+	Next     diagnose.Step `json:"next"`
+	Warnings []string      `json:"warnings,omitempty"`
 }
 
 // Condition is one condition's status, reason and message.
@@ -172,7 +176,8 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 	}
 	for _, cm := range cms.Items {
 		if len(cm.Data) > 0 {
-			rep.Failing = append(rep.Failing, diagnose.FailingStream{Name: cm.Name, Tags: cm.Data})
+			last, _ := time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
+			rep.Failing = append(rep.Failing, diagnose.FailingStream{Name: cm.Name, Tags: cm.Data, LastRetry: last})
 		}
 	}
 	slices.SortFunc(rep.Failing, func(a, b diagnose.FailingStream) int { return strings.Compare(a.Name, b.Name) })
@@ -190,7 +195,12 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 		*n = len(list.Items)
 	}
 	rep.Content = contentSource(ctx, c, namespace, &rep.Warnings)
-	rep.Next = diagnose.Next(diagnose.Inputs{Config: cfg, ClusterOperator: co, Failing: rep.Failing})
+	in := diagnose.Inputs{Config: cfg, ClusterOperator: co, Failing: rep.Failing, Now: time.Now()}
+	_, rep.Alerts = diagnose.Signals(in)
+	if rep.Alerts == nil {
+		rep.Alerts = []string{}
+	}
+	rep.Next = diagnose.Next(in)
 	return rep, nil
 }
 
@@ -260,6 +270,9 @@ func printStatus(w io.Writer, r *Report) error {
 	}
 	for _, warn := range r.Warnings {
 		line("Warning", "%s", warn)
+	}
+	if len(r.Alerts) > 0 {
+		line("Alerts", "%s (once held past their for:)", strings.Join(r.Alerts, " "))
 	}
 	if r.Next.Problem != "" {
 		line("Problem", "%s", r.Next.Problem)

@@ -95,6 +95,12 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		return ctrl.Result{}, r.deleteErrorConfigMap(ctx, cm)
 	}
 
+	if r.Retries != nil {
+		// The series exists at 0 before the first retry, so that rate() and increase()
+		// count that retry, and a new leader's first retry after a failover keeps the
+		// import alerts' for: running.
+		r.Retries.WithLabelValues(name)
+	}
 	now := r.Clock.Now()
 	var last time.Time
 	if cm != nil {

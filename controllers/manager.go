@@ -62,6 +62,8 @@ type ManagerOptions struct {
 
 // Leader election (--leader-elect) keeps a Lease in the operator namespace.
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-cluster-samples-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// client-go records each new leader as a core Event in the Lease's namespace.
+// +kubebuilder:rbac:groups="",namespace=openshift-cluster-samples-operator,resources=events,verbs=create;patch
 // The metrics endpoint (--metrics-secure) authenticates and authorizes each scrape.
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
@@ -94,7 +96,12 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       leNamespace,
-		LeaderElectionReleaseOnCancel: true,
+		// No release on cancel: client-go would try to release the Lease, for up to
+		// RenewDeadline, after it gave up renewing and before the manager stops the
+		// controllers, so a leader cut off from the API server could outlive its Lease
+		// and write beside the new leader (test/shipped TestFailover). A rolling update
+		// pays for it with up to LeaseDuration before the new pod leads.
+		LeaderElectionReleaseOnCancel: false,
 		LeaseDuration:                 o.LeaseDuration,
 		RenewDeadline:                 o.RenewDeadline,
 		RetryPeriod:                   o.RetryPeriod,

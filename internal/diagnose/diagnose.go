@@ -10,13 +10,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
-	corev1 "k8s.io/api/core/v1"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
 // RunbookURLPrefix is where the runbooks are published; it equals the Makefile's
@@ -24,17 +24,40 @@ import (
 const RunbookURLPrefix = "https://github.com/openshift/cluster-samples-operator/blob/main/docs/runbooks/"
 
 // FailingStream is an image stream with tags whose import fails: tag → error, as the
-// import-error ConfigMap of the same name holds them.
+// image-error ConfigMap holds them, and the operator's last retry of them.
 type FailingStream struct {
-	Name string            `json:"name"`
-	Tags map[string]string `json:"tags"`
+	Name      string            `json:"name"`
+	Tags      map[string]string `json:"tags"`
+	LastRetry time.Time         `json:"lastRetry,omitzero"`
 }
 
-// Inputs is what the operator publishes; Config and ClusterOperator may be nil.
+// Inputs is what the operator publishes; Config and ClusterOperator may be nil. Now is
+// when it was read (zero: now).
 type Inputs struct {
 	Config          *samplesv1.Config
 	ClusterOperator *configv1.ClusterOperator
 	Failing         []FailingStream
+	Now             time.Time
+}
+
+// Signals are the verdict.Signals of what the operator published, and the alerts they
+// raise once held past the rules' for: (the same verdict the metrics export).
+func Signals(in Inputs) (verdict.Signals, []string) {
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	names := make([]string, 0, len(in.Failing))
+	retried := false
+	for _, f := range in.Failing {
+		names = append(names, f.Name)
+		retried = retried || (!f.LastRetry.IsZero() && now.Sub(f.LastRetry) < verdict.RetryWindow)
+	}
+	if in.Config == nil || in.Config.Status.ManagementState != samplesv1.Managed {
+		names = nil // the operator reports import failures only while Managed
+	}
+	s := verdict.Read(in.Config, in.ClusterOperator, names)
+	return s, s.Firing(retried)
 }
 
 // Step is the next thing to do.
@@ -63,7 +86,8 @@ func step(problem, action, command, alert string) Step {
 
 // Next returns the most pressing problem and its step, in the order an administrator
 // has to take them: a Config the operator cannot act on first, then what blocks every
-// sample, then single streams.
+// sample, then single streams. The alert it names is one the signals raise, never
+// another.
 func Next(in Inputs) Step {
 	cfg := in.Config
 	if cfg == nil {
@@ -71,23 +95,30 @@ func Next(in Inputs) Step {
 			"Check that the operator runs: it creates the Config when it starts.",
 			"oc get pods -n "+samplesv1.OperatorNamespace, "")
 	}
-	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
-		return step("the Config is invalid: "+c.Message, "Fix the Config as the message says.",
-			"oc edit configs.samples.operator.openshift.io cluster", "SamplesInvalidConfig")
+	sig, firing := Signals(in)
+	raised := func(alert string) string {
+		if slices.Contains(firing, alert) {
+			return alert
+		}
+		return ""
 	}
-	if deg := coCondition(in.ClusterOperator, configv1.OperatorDegraded); deg != nil && deg.Status == configv1.ConditionTrue {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); sig.InvalidConfig && c != nil {
+		return step("the Config is invalid: "+c.Message, "Fix the Config as the message says.",
+			"oc edit configs.samples.operator.openshift.io cluster", raised(verdict.AlertInvalidConfig))
+	}
+	if deg := coCondition(in.ClusterOperator, configv1.OperatorDegraded); sig.Degraded && deg != nil {
 		return step(fmt.Sprintf("the operator is Degraded (%s): %s", deg.Reason, deg.Message),
 			"Act on the reason, as the runbook lists for each.",
-			"oc logs -n "+samplesv1.OperatorNamespace+" deployment/cluster-samples-operator", "SamplesDegraded")
+			"oc logs -n "+samplesv1.OperatorNamespace+" deployment/cluster-samples-operator", raised(verdict.AlertDegraded))
+	}
+	if sig.TBRInaccessible {
+		return step("registry.redhat.io was unreachable when the cluster was installed, so no samples were installed",
+			"Mirror the images of ConfigMap "+samplesv1.MirrorConfigMap+" and set samplesRegistry and Managed, or leave the samples Removed.",
+			patchConfig+`'{"spec":{"samplesRegistry":"<mirror>","managementState":"Managed"}}'`, raised(verdict.AlertTBRInaccessible))
 	}
 	state := cfg.Status.ManagementState
 	if state == "" {
 		state = cfg.Spec.ManagementState
-	}
-	if bootstrap.TBRInaccessible(cfg) {
-		return step("registry.redhat.io was unreachable when the cluster was installed, so no samples were installed",
-			"Mirror the images of ConfigMap "+samplesv1.MirrorConfigMap+" and set samplesRegistry and Managed, or leave the samples Removed.",
-			patchConfig+`'{"spec":{"samplesRegistry":"<mirror>","managementState":"Managed"}}'`, "SamplesTBRInaccessibleOnBoot")
 	}
 	switch state {
 	case samplesv1.Removed:
@@ -96,13 +127,22 @@ func Next(in Inputs) Step {
 	case samplesv1.Unmanaged:
 		return step("", "Nothing to do: the operator leaves the samples as they are while Unmanaged.", "", "")
 	}
-	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); c != nil && c.Status == corev1.ConditionFalse {
-		return step("no import credentials: "+c.Message,
-			"Create openshift-config/pull-secret with the cluster's pull secret, or mirror the images and set samplesRegistry.",
-			"oc get secret pull-secret -n openshift-config", "SamplesMissingSecret")
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); (sig.MissingSecret || sig.MissingTBR) && c != nil {
+		if sig.MissingSecret {
+			return step("no usable pull secret: "+c.Message,
+				"Create openshift-config/pull-secret with the cluster's pull secret, or mirror the images and set samplesRegistry.",
+				"oc get secret pull-secret -n openshift-config", raised(verdict.AlertMissingSecret))
+		}
+		return step("no registry.redhat.io credentials: "+c.Message,
+			"Add the registry.redhat.io entry of the cluster's pull secret to openshift-config/pull-secret, or mirror the images and set samplesRegistry.",
+			"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", raised(verdict.AlertMissingTBR))
 	}
-	if len(in.Failing) > 0 {
-		return failingStep(cfg, in.Failing)
+	if len(sig.Failing) > 0 {
+		alert := raised(verdict.AlertImportFailing)
+		if alert == "" {
+			alert = raised(verdict.AlertRetriesMissing)
+		}
+		return failingStep(cfg, in.Failing, alert)
 	}
 	if !conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
 		return step("", "Wait: the samples are being installed.", "", "")
@@ -110,8 +150,9 @@ func Next(in Inputs) Step {
 	return step("", "Nothing to do: the samples are installed and import.", "", "")
 }
 
-// failingStep picks the mitigation from what the registries answered.
-func failingStep(cfg *samplesv1.Config, failing []FailingStream) Step {
+// failingStep is the step for image streams whose imports fail, by the most common
+// cause of their errors; alert is the import alert they raise.
+func failingStep(cfg *samplesv1.Config, failing []FailingStream, alert string) Step {
 	names := make([]string, 0, len(failing))
 	var errs []string
 	for _, f := range failing {
@@ -126,25 +167,29 @@ func failingStep(cfg *samplesv1.Config, failing []FailingStream) Step {
 	case CauseCredentials:
 		if cfg.Spec.SamplesRegistry == "" {
 			return step(problem+" (the registry refuses the credentials)",
-				"Add registry.redhat.io credentials to the cluster pull secret openshift-config/pull-secret.",
-				"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", "SamplesMissingTBRCredential")
+				"Check the registry.redhat.io entry of the cluster pull secret openshift-config/pull-secret.",
+				"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", alert)
 		}
 		return step(problem+" (the mirror refuses the credentials)",
 			"Add the mirror's credentials to the cluster pull secret openshift-config/pull-secret.",
-			"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", "SamplesImagestreamImportFailing")
+			"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", alert)
+	case CauseCertificate:
+		return step(problem+" (the registry's certificate is not trusted)",
+			"Make the cluster trust the mirror's CA: a ConfigMap in openshift-config with the CA under the mirror's host name, named in images.config.openshift.io/cluster spec.additionalTrustedCA.",
+			"oc get image.config.openshift.io cluster -o jsonpath='{.spec.additionalTrustedCA.name}'", alert)
 	case CauseUnreachable:
 		return step(problem+" (the registry is unreachable)",
 			"Mirror the images and point the samples at the mirror.",
 			"cluster-samples-operator mirror mapping --from-cluster --to <mirror> > mapping.txt; then "+patchConfig+`'{"spec":{"samplesRegistry":"<mirror>"}}'`,
-			"SamplesImagestreamImportFailing")
+			alert)
 	case CauseNotFound:
 		return step(problem+" (the images no longer exist)",
 			"Skip the image streams you do not need.",
 			patchConfig+`'{"spec":{"skippedImagestreams":[`+quoteAll(slices.Concat(cfg.Spec.SkippedImagestreams, names))+`]}}'`,
-			"SamplesImagestreamImportFailing")
+			alert)
 	}
 	return step(problem, "Read the errors in the image-error ConfigMaps, then mirror, add credentials or skip the streams.",
-		"oc get configmaps -n "+samplesv1.OperatorNamespace+" -l "+samplesv1.ImportErrorLabel+"=true -o yaml", "SamplesImagestreamImportFailing")
+		"oc get configmaps -n "+samplesv1.OperatorNamespace+" -l "+samplesv1.ImportErrorLabel+"=true -o yaml", alert)
 }
 
 func quoteAll(names []string) string {
@@ -161,6 +206,7 @@ type Cause string
 // The causes Classify tells apart.
 const (
 	CauseCredentials Cause = "credentials"
+	CauseCertificate Cause = "certificate"
 	CauseUnreachable Cause = "unreachable"
 	CauseNotFound    Cause = "not-found"
 	CauseOther       Cause = "other"
@@ -173,7 +219,7 @@ func Classify(errs []string) Cause {
 		counts[classifyOne(e)]++
 	}
 	best, n := CauseOther, 0
-	for _, c := range []Cause{CauseCredentials, CauseUnreachable, CauseNotFound, CauseOther} {
+	for _, c := range []Cause{CauseCredentials, CauseCertificate, CauseUnreachable, CauseNotFound, CauseOther} {
 		if counts[c] > n {
 			best, n = c, counts[c]
 		}
@@ -193,6 +239,8 @@ func classifyOne(e string) Cause {
 	switch {
 	case has("unauthorized", "authentication required", "forbidden", "denied", "401", "403"):
 		return CauseCredentials
+	case has("x509:", "certificate signed by unknown authority", "certificate is not trusted", "tls: failed to verify"):
+		return CauseCertificate
 	case has("dial tcp", "i/o timeout", "no such host", "connection refused", "timeout", "tls handshake", "network is unreachable"):
 		return CauseUnreachable
 	case has("not found", "manifest unknown", "does not exist", "404"):

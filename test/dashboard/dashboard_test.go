@@ -97,6 +97,37 @@ func TestDashboardQueriesParseAndNameExportedMetrics(t *testing.T) {
 
 // panelExpr is the query of a panel's target, found by title, so that the evaluation
 // below runs the dashboard's own queries.
+// replicaSeries are the series one replica exports in TestKeyPanelsEvaluate; only the
+// leader counts retries.
+func replicaSeries(pod string) []map[string]string {
+	series := func(s, v string) map[string]string {
+		labels := `namespace="openshift-cluster-samples-operator",pod="cluster-samples-operator-` + pod + `"`
+		if strings.HasSuffix(s, "}") {
+			s = strings.TrimSuffix(s, "}") + "," + labels + "}"
+		} else {
+			s += "{" + labels + "}"
+		}
+		return map[string]string{"series": s, "values": v}
+	}
+	out := []map[string]string{
+		series(`openshift_samples_failed_imagestream_import_info{name="ruby"}`, "1x120"),
+		series(`openshift_samples_failed_imagestream_import_info{name="python"}`, "0x60 1x60"),
+		series(`openshift_samples_failed_imagestream_import_info{name="perl"}`, "0x120"),
+		series(`openshift_samples_management_state_info{state="Managed"}`, "1x120"),
+		series(`openshift_samples_management_state_info{state="Removed"}`, "0x120"),
+		series(`openshift_samples_management_state_info{state="Unmanaged"}`, "0x120"),
+		series(`openshift_samples_degraded_info`, "0x120"),
+		series(`openshift_samples_invalidconfig_info`, "0x120"),
+		series(`openshift_samples_invalidsecret_info{reason="missing_secret"}`, "0x120"),
+		series(`openshift_samples_invalidsecret_info{reason="missing_tbr_credential"}`, "1x120"),
+		series(`openshift_samples_content_info{architecture="x86_64",source="built-in",imagestreams="50",templates="50"}`, "1x120"),
+	}
+	if pod == "a" {
+		out = append(out, series(`openshift_samples_retry_imagestream_import_total{imagestreamname="ruby"}`, "0+1x120"))
+	}
+	return out
+}
+
 func panelExpr(t *testing.T, d *Dashboard, title string, target int) string {
 	t.Helper()
 	for _, p := range d.Panels {
@@ -132,30 +163,19 @@ func TestKeyPanelsEvaluate(t *testing.T) {
 	check := func(title string, target int, want ...sample) exprTest {
 		return exprTest{Expr: panelExpr(t, d, title, target), EvalTime: "90m", ExpSamples: want}
 	}
-	series := func(s, v string) map[string]string { return map[string]string{"series": s, "values": v} }
 	file := map[string]any{
 		"rule_files":          []string{filepath.Join(testenv.RepoRoot(), "config", "prometheus", "rules.yaml")},
 		"evaluation_interval": "1m",
 		"tests": []map[string]any{{
 			"interval": "1m",
-			"input_series": []map[string]string{
-				series(`openshift_samples_failed_imagestream_import_info{name="ruby"}`, "1x120"),
-				series(`openshift_samples_failed_imagestream_import_info{name="python"}`, "0x60 1x60"),
-				series(`openshift_samples_failed_imagestream_import_info{name="perl"}`, "0x120"),
-				series(`openshift_samples_retry_imagestream_import_total{imagestreamname="ruby"}`, "0+1x120"),
-				series(`openshift_samples_management_state_info{state="Managed"}`, "1x120"),
-				series(`openshift_samples_management_state_info{state="Removed"}`, "0x120"),
-				series(`openshift_samples_management_state_info{state="Unmanaged"}`, "0x120"),
-				series(`openshift_samples_degraded_info`, "0x120"),
-				series(`openshift_samples_invalidconfig_info`, "0x120"),
-				series(`openshift_samples_invalidsecret_info{reason="missing_secret"}`, "0x120"),
-				series(`openshift_samples_invalidsecret_info{reason="missing_tbr_credential"}`, "1x120"),
-			},
+			// Both replicas export the same gauges (test/shipped shows it): every panel
+			// counts once.
+			"input_series": slices.Concat(replicaSeries("a"), replicaSeries("b")),
 			"promql_expr_test": []exprTest{
 				check("Managed (1 = yes)", 0, sample{"{}", 1}),
-				check("Failing image streams", 0, sample{`openshift_samples_failed_imagestream_import_info{name="python"}`, 1},
-					sample{`openshift_samples_failed_imagestream_import_info{name="ruby"}`, 1}),
+				check("Failing image streams", 0, sample{`{name="python"}`, 1}, sample{`{name="ruby"}`, 1}),
 				check("Failing image streams", 1, sample{"{}", 2}),
+				check("Samples served", 0, sample{"{}", 1}),
 				check("Import retries per image stream (per hour)", 0, sample{`{imagestreamname="ruby"}`, 60}),
 				check("Management state", 0, sample{`{state="Managed"}`, 1}),
 				check("Missing credentials", 0, sample{"{}", 1}),
