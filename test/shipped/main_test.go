@@ -31,6 +31,9 @@ var (
 	// failingImage: image references containing it fail to import, so that the
 	// import-failure metrics and retries have something to report.
 	failingImage = "ruby"
+	// images is the in-process registry the fake importer resolves every reference
+	// against (TestSignalMatrix decides which images exist).
+	images *fakeimporter.Registry
 )
 
 func TestMain(m *testing.M) {
@@ -50,6 +53,7 @@ func TestMain(m *testing.M) {
 	}
 	reg := fakeimporter.NewRegistry()
 	reg.SetAutoCreate(func(ref string) bool { return !strings.Contains(ref, failingImage) })
+	images = reg
 	code := testenv.Run(m, &env, testenv.Options{
 		ExtraCRDs: []string{filepath.Join(testenv.RepoRoot(), "test", "crds", "monitoring")},
 	}, func(ctx context.Context, e *testenv.Env) error {

@@ -51,6 +51,8 @@ import (
 //	KUBECONFIG                        the API server with a TokenRequest token of the
 //	                                  Deployment's service account
 //	extraEnv                          what a test adds (the proxy variables OLM injects)
+//	--registry-probe-timeout          added when probeTimeout is set (the signal matrix's
+//	                                  unreachable registry at bootstrap, instead of 3m)
 type substitutions struct {
 	metricsAddr, healthAddr string
 	certDir                 string
@@ -60,6 +62,7 @@ type substitutions struct {
 	// update.
 	releaseVersion string
 	extraEnv       []string
+	probeTimeout   string
 }
 
 // replica is one running operator process.
@@ -181,6 +184,9 @@ func (in installation) start(t *testing.T, name string, subs substitutions) *rep
 		args = append(args, a)
 	}
 	args = append(args, "--metrics-bind-address="+subs.metricsAddr, "--health-probe-bind-address="+subs.healthAddr)
+	if subs.probeTimeout != "" {
+		args = append(args, "--registry-probe-timeout="+subs.probeTimeout)
+	}
 
 	environ := []string{"KUBECONFIG=" + subs.kubeconfig, "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
 	for _, e := range c.Env {
