@@ -87,15 +87,15 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 		leNamespace = o.OperatorNamespace
 	}
 	opts := ctrl.Options{
-		Scheme:                        scheme.New(),
-		Cache:                         cacheOptions(o.OperatorNamespace),
-		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
-		NewClient:                     o.NewClient,
-		Metrics:                       metrics,
-		HealthProbeBindAddress:        "0", // addProbeServer serves the probes
-		LeaderElection:                o.LeaderElect,
-		LeaderElectionID:              LeaderElectionID,
-		LeaderElectionNamespace:       leNamespace,
+		Scheme:                  scheme.New(),
+		Cache:                   cacheOptions(o.OperatorNamespace),
+		Client:                  client.Options{Cache: &client.CacheOptions{Unstructured: true}},
+		NewClient:               o.NewClient,
+		Metrics:                 metrics,
+		HealthProbeBindAddress:  "0", // addProbeServer serves the probes
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionNamespace: leNamespace,
 		// No release on cancel: client-go would try to release the Lease, for up to
 		// RenewDeadline, after it gave up renewing and before the manager stops the
 		// controllers, so a leader cut off from the API server could outlive its Lease

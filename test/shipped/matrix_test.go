@@ -155,7 +155,9 @@ func TestSignalMatrix(t *testing.T) {
 		return !o.cfg.DeletionTimestamp.IsZero() && !slices.Contains(o.cfg.Finalizers, samplesv1.ConfigFinalizer) &&
 			p != nil && p.Reason == clusteroperator.ReasonDeletionInProgress, fmt.Sprintf("finalizers %v, Progressing %+v", o.cfg.Finalizers, p)
 	})
-	m.editConfigMeta(func(c *samplesv1.Config) { c.Finalizers = slices.DeleteFunc(c.Finalizers, func(f string) bool { return f == hold }) })
+	m.editConfigMeta(func(c *samplesv1.Config) {
+		c.Finalizers = slices.DeleteFunc(c.Finalizers, func(f string) bool { return f == hold })
+	})
 	m.waitHealthy()
 
 	// A new cluster whose registry cannot be reached: the Config bootstraps Removed.
