@@ -4,7 +4,8 @@
 // Where each concern lives:
 //
 //	bootstrap (default Config, Managed or Removed)  bootstrap_controller.go
-//	install and repair of the samples (Managed)     config_controller.go, config_managed.go
+//	a pass over the Config: gather, evaluate, act   config_controller.go (internal/verdict decides)
+//	install and repair of the samples (Managed)     config_managed.go
 //	Removed: deleting the samples                   config_removed.go
 //	deletion of the Config (finalizer)              config_deletion.go
 //	Config status: conditions, Events               config_status.go

@@ -24,13 +24,18 @@ var clusterKey = types.NamespacedName{Name: "cluster"}
 
 // clusterConfig returns the Config "cluster", or nil when there is none.
 func clusterConfig(ctx context.Context, c client.Reader) (*samplesv1.Config, error) {
-	cfg := &samplesv1.Config{}
-	if err := c.Get(ctx, clusterConfigKey, cfg); apierrors.IsNotFound(err) {
-		return nil, nil
+	return getIfExists(ctx, c, clusterConfigKey, &samplesv1.Config{})
+}
+
+// getIfExists reads key into obj, or returns nil when there is no such object.
+func getIfExists[T client.Object](ctx context.Context, c client.Reader, key types.NamespacedName, obj T) (T, error) {
+	var none T
+	if err := c.Get(ctx, key, obj); apierrors.IsNotFound(err) {
+		return none, nil
 	} else if err != nil {
-		return nil, err
+		return none, err
 	}
-	return cfg, nil
+	return obj, nil
 }
 
 // planContent is what the Config asks for and the content it applies to: the plan

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	configv1 "github.com/openshift/api/config/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -40,12 +39,6 @@ func importMetricsSource(c client.Reader, src *content.Source, operatorNamespace
 // clusterOperatorSource returns the openshift-samples ClusterOperator, or nil.
 func clusterOperatorSource(c client.Reader) func(context.Context) (*configv1.ClusterOperator, error) {
 	return func(ctx context.Context) (*configv1.ClusterOperator, error) {
-		co := &configv1.ClusterOperator{}
-		if err := c.Get(ctx, clusterOperatorKey, co); apierrors.IsNotFound(err) {
-			return nil, nil
-		} else if err != nil {
-			return nil, err
-		}
-		return co, nil
+		return getIfExists(ctx, c, clusterOperatorKey, &configv1.ClusterOperator{})
 	}
 }

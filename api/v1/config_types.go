@@ -139,23 +139,43 @@ type ConfigStatus struct {
 // ConfigConditionType names one aspect of the samples' state.
 type ConfigConditionType string
 
-// The condition types of the Config status, as the stock operator reports them.
+// The condition types of the Config status, as the stock operator reports them. Every
+// type is always present; the operator sets each as said below.
 const (
-	// ImportCredentialsExist is False while the pull secret lacks registry.redhat.io
-	// credentials that image streams from that registry need.
+	// ImportCredentialsExist is False while the samples are Managed, samplesRegistry is
+	// empty or a Red Hat registry, and openshift-config/pull-secret gives no credentials
+	// for registry.redhat.io; image streams from that registry then wait. Its reason is
+	// MissingSecret when the secret, its .dockerconfigjson key, or a docker config in the
+	// key is missing, and MissingTBRCredential when the secret parses but has no
+	// registry.redhat.io entry. It is True otherwise, and while the samples are Removed or
+	// Unmanaged.
 	ImportCredentialsExist ConfigConditionType = "ImportCredentialsExist"
-	// SamplesExist is True once the samples of the current release are installed.
+	// SamplesExist is True once the samples of the current release are installed, and
+	// False before that and once they are removed. It is Unknown while the API server
+	// refuses to write some samples (reason APIServer<Reason>Error, such as
+	// APIServerForbiddenError; the message names them; retried every minute) or while
+	// the samples content cannot be read (reason FileSystemError).
 	SamplesExist ConfigConditionType = "SamplesExist"
-	// ConfigurationValid is False when the spec cannot be acted on; the message says why.
+	// ConfigurationValid is False when a Managed Config cannot be acted on; no sample is
+	// then changed. The reason names the first check that failed, in this order:
+	// UnsupportedArchitecture, InvalidSamplesRegistry, MultipleArchitectures,
+	// ArchitectureChanged, ImportForbidden (the image configuration forbids the samples
+	// registry), ArchitectureNotInContent. The message says what to change. It is True
+	// otherwise, and while the samples are Removed or Unmanaged.
 	ConfigurationValid ConfigConditionType = "ConfigurationValid"
-	// ImageChangesInProgress is True while image stream imports are being made.
+	// ImageChangesInProgress is never True: this operator does not track imports in
+	// progress. It is kept False for clients that read it.
 	ImageChangesInProgress ConfigConditionType = "ImageChangesInProgress"
-	// RemovePending is True while samples are being deleted for managementState Removed.
+	// RemovePending is True while the operator deletes the samples it manages, after
+	// managementState is set to Removed; False otherwise.
 	RemovePending ConfigConditionType = "RemovePending"
-	// MigrationInProgress is True while samples are updated to a new release.
+	// MigrationInProgress is never True: samples are updated to a new release in place.
+	// It is kept False for clients that read it.
 	MigrationInProgress ConfigConditionType = "MigrationInProgress"
-	// ImportImageErrorsExist is True while some image stream tags fail to import; the
-	// reason lists the streams.
+	// ImportImageErrorsExist is True while some tags of managed image streams fail to
+	// import: the reason lists the streams, the message the streams and their tags, and
+	// the ConfigMaps of the same names in the operator namespace hold the errors. False
+	// otherwise.
 	ImportImageErrorsExist ConfigConditionType = "ImportImageErrorsExist"
 )
 

@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -859,20 +860,15 @@ func (m *matrix) allow(name string) {
 // if it had held that long.
 func (m *matrix) backdateSamplesExist(d time.Duration) {
 	m.t.Helper()
-	for range 20 {
+	must(m.t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		cfg := &samplesv1.Config{}
-		must(m.t, env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg))
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err != nil {
+			return err
+		}
 		c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist)
 		c.LastTransitionTime = metav1.NewTime(c.LastTransitionTime.Add(-d))
-		err := env.Client.Status().Update(context.Background(), cfg)
-		if err == nil {
-			return
-		}
-		if !apierrors.IsConflict(err) {
-			m.t.Fatal(err)
-		}
-	}
-	m.t.Fatal("conflicts backdating SamplesExist")
+		return env.Client.Status().Update(context.Background(), cfg)
+	}))
 }
 
 // poke asks for a pass now (an administrator's annotation), rather than at the next
@@ -888,19 +884,14 @@ func (m *matrix) poke() {
 
 func (m *matrix) editConfigMeta(edit func(*samplesv1.Config)) {
 	m.t.Helper()
-	for range 20 {
+	must(m.t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		cfg := &samplesv1.Config{}
-		must(m.t, env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg))
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err != nil {
+			return err
+		}
 		edit(cfg)
-		err := env.Client.Update(context.Background(), cfg)
-		if err == nil {
-			return
-		}
-		if !apierrors.IsConflict(err) {
-			m.t.Fatal(err)
-		}
-	}
-	m.t.Fatal("conflicts editing the Config")
+		return env.Client.Update(context.Background(), cfg)
+	}))
 }
 
 // deleteConfig deletes the Config as `oc delete` does and waits for the operator to

@@ -23,6 +23,7 @@ var bundleWidening = map[string]string{
 	"events.k8s.io/events":                  "Events about the cluster-scoped Config live in default, outside the install namespace",
 	"core/configmaps":                       "AllNamespaces turns the CSV's permissions (the install namespace's Role) into a ClusterRole",
 	"coordination.k8s.io/leases":            "as configmaps: the leader election Lease of the install namespace",
+	"core/events":                           "as configmaps: client-go records each new leader as an Event in the Lease's namespace",
 }
 
 // atom is one verb on one resource (optionally by name), the unit rules are compared in.
