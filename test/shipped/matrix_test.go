@@ -205,7 +205,18 @@ func newMatrix(t *testing.T, promtool string) *matrix {
 	must(t, env.Client.Get(context.Background(), client.ObjectKey{Name: "cluster"}, p))
 	m.proxyURL = p.Status.HTTPSProxy
 	images.SetAutoCreate(func(ref string) bool { return !m.failing[ref] })
-	t.Cleanup(func() { images.SetAutoCreate(func(ref string) bool { return !strings.Contains(ref, failingImage) }) })
+	t.Cleanup(func() {
+		// The package's other tests expect failingImage's images to fail: those this
+		// test let the registry create are deleted.
+		images.SetAutoCreate(func(ref string) bool { return !strings.Contains(ref, failingImage) })
+		for _, name := range m.inv.ImageStreamNames() {
+			for _, ref := range m.refsOf(name, "") {
+				if strings.Contains(ref, failingImage) {
+					_ = images.Delete(context.Background(), ref)
+				}
+			}
+		}
+	})
 	m.in.apply(t)
 	t.Cleanup(func() { cleanup(t, m.in) })
 	inv, err := content.Load(os.DirFS(samplesTree))
