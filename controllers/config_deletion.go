@@ -11,8 +11,9 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 )
 
-// reconcileDelete removes the managed samples, then the finalizer, so that the Config can
-// go; the bootstrap controller then creates a new default one.
+// reconcileDelete removes the managed samples (of the inventory and of the record of
+// installed samples), clears the record, then the finalizer, so that the Config can go;
+// the bootstrap controller then creates a new default one.
 func (r *ConfigReconciler) reconcileDelete(ctx context.Context, cfg *samplesv1.Config) error {
 	if !controllerutil.ContainsFinalizer(cfg, samplesv1.ConfigFinalizer) {
 		return nil
@@ -23,11 +24,17 @@ func (r *ConfigReconciler) reconcileDelete(ctx context.Context, cfg *samplesv1.C
 		// finalizer stays until the content can be read.
 		return fmt.Errorf("cannot remove the samples of the deleted Config: %w", err)
 	}
-	objs, err := r.managedSamples(ctx, set)
+	if set, err = r.removable(ctx, set); err != nil {
+		return err
+	}
+	objs, err := r.managedSamples(ctx, set, cfg)
 	if err != nil {
 		return err
 	}
 	if err := r.deleteAll(ctx, objs); err != nil {
+		return err
+	}
+	if err := r.forget(ctx); err != nil {
 		return err
 	}
 	orig := cfg.DeepCopy()

@@ -19,6 +19,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/record"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
@@ -34,7 +35,12 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	pending := false
 	var failed, unavailable []error
 	away := false // the API server cannot be reached: the rest of the pass would fail too
+	installed := record.New()
 	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
+		into := installed.ImageStreams
+		if gvk == TemplateGVK {
+			into = installed.Templates
+		}
 		for _, name := range names {
 			if away {
 				return
@@ -46,6 +52,9 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 			switch {
 			case err == nil:
 				pending = pending || p
+				if !state.Skipped(skips, name) {
+					into[name] = true
+				}
 			case transient(err):
 				unavailable = append(unavailable, err)
 				away = unreachable(err)
@@ -75,6 +84,9 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 		// The cache is behind the server; the event that updates it brings the next
 		// pass (see writes.go).
 		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
+	}
+	if err := r.remember(ctx, installed); err != nil {
+		return ctrl.Result{}, err
 	}
 	// Say so when the samples come from the built-in set because the directory the
 	// operator was given is not usable.

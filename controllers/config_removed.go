@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,9 +19,9 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
-// reconcileRemoved deletes the samples of the inventory that are labelled managed:
-// never skipped ones, never another object that carries the label (a user's renamed
-// copy of a sample). The pass that deletes leaves RemovePending True in the status it
+// reconcileRemoved deletes the samples of the inventory, and those an earlier release
+// installed (config_record.go), that are labelled managed: never skipped ones, never
+// another object that carries the label (a user's renamed copy of a sample). The pass that deletes leaves RemovePending True in the status it
 // writes; the pass after it, brought by the deletions' events, finds nothing left and
 // records Removed, so a watcher sees RemovePending go True, then False.
 func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.Config, set *content.Set, contentErr error) (ctrl.Result, error) {
@@ -30,7 +31,11 @@ func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.
 			"cannot remove the samples: "+contentErr.Error())
 		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
 	}
-	remaining, err := r.managedSamples(ctx, set)
+	set, err := r.removable(ctx, set)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	remaining, err := r.managedSamples(ctx, set, cfg)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -41,6 +46,9 @@ func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.
 		}
 		ctrl.LoggerFrom(ctx).Info("removed the samples", "count", len(remaining))
 		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
+	}
+	if err := r.forget(ctx); err != nil {
+		return ctrl.Result{}, err
 	}
 	r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionFalse, "", "")
 	r.setCondition(cfg, samplesv1.RemovePending, corev1.ConditionFalse, "", "")
@@ -54,8 +62,10 @@ func (r *ConfigReconciler) reconcileRemoved(ctx context.Context, cfg *samplesv1.
 const deletedRecently = time.Minute
 
 // managedSamples lists the image streams and templates of set labelled managed "true",
-// but those this operator deleted and the cache still shows.
-func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set) ([]client.Object, error) {
+// but those the Config skips (a skip not yet marked on the sample) and those this
+// operator deleted and the cache still shows.
+func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set, cfg *samplesv1.Config) ([]client.Object, error) {
+	skips := map[schema.GroupVersionKind][]string{ImageStreamGVK: cfg.Spec.SkippedImagestreams, TemplateGVK: cfg.Spec.SkippedTemplates}
 	var out []client.Object
 	for gvk, names := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{ImageStreamGVK: set.ImageStreams, TemplateGVK: set.Templates} {
 		list := newSampleList(gvk)
@@ -64,7 +74,8 @@ func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set)
 			return nil, fmt.Errorf("listing managed %ss: %w", gvk.Kind, err)
 		}
 		for i := range list.Items {
-			if _, ours := names[list.Items[i].GetName()]; ours && !r.wasDeleted(list.Items[i].GetUID()) {
+			name := list.Items[i].GetName()
+			if _, ours := names[name]; ours && !slices.Contains(skips[gvk], name) && !r.wasDeleted(list.Items[i].GetUID()) {
 				out = append(out, &list.Items[i])
 			}
 		}

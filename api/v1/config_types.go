@@ -24,6 +24,11 @@ const (
 	// MirrorConfigMap, in the operator namespace, lists every image the samples use as
 	// <imagestream>_<tag>: <image>, for mirroring to a disconnected cluster.
 	MirrorConfigMap = "imagestreamtag-to-image"
+	// InstalledConfigMap, in the operator namespace, records the samples this operator
+	// created or adopted under any release (keys imagestreams and templates, one name a
+	// line), so that Removed and the Config's deletion also remove samples a later
+	// release no longer ships. This operator's own; the stock operator has none.
+	InstalledConfigMap = "samples-installed"
 	// ImportErrorLabel is "true" on the per-stream ConfigMaps (in the operator
 	// namespace, named after the stream) that hold its failing tags' import errors.
 	ImportErrorLabel = "samples.openshift.io/imagestream-error"
