@@ -156,6 +156,12 @@ func run(opts *options) error {
 	if err != nil {
 		return fmt.Errorf("no API server to talk to (set --kubeconfig or KUBECONFIG): %w", err)
 	}
+	ctx := ctrl.SetupSignalHandler()
+	// On a new cluster, or while openshift-apiserver rolls out, the image and template
+	// APIs may not be served yet: wait for them instead of exiting into a crash loop.
+	if err := controllers.WaitForAPIs(ctx, cfg, opts.healthProbeBindAddress, controllers.DefaultAPIWaitInterval); err != nil {
+		return err
+	}
 	mgr, err := controllers.NewManager(cfg, controllers.ManagerOptions{
 		OperatorNamespace:       opts.operatorNamespace,
 		MetricsBindAddress:      opts.metricsBindAddress,
@@ -188,7 +194,7 @@ func run(opts *options) error {
 	}
 
 	log.Info("starting the operator", "releaseVersion", opts.releaseVersion, "goarch", runtime.GOARCH)
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
 }
 
 // logContent says at start which samples the operator serves, with counts per

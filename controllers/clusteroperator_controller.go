@@ -111,7 +111,7 @@ func (r *ClusterOperatorReconciler) inputs(ctx context.Context) (clusteroperator
 	if err != nil {
 		return in, err
 	}
-	for _, cm := range cms {
+	for _, cm := range failingStreams(cms) {
 		in.FailingStreams = append(in.FailingStreams, cm.Name)
 		if t, err := time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation]); err == nil && t.After(in.LastImportAttempt) {
 			in.LastImportAttempt = t

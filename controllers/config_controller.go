@@ -155,7 +155,7 @@ func (r *ConfigReconciler) gather(ctx context.Context, cfg *samplesv1.Config) (i
 		side = append(side, fmt.Errorf("listing the import-error ConfigMaps: %w", err))
 		in.ImportErrorsUnread = true
 	} else {
-		for _, cm := range cms {
+		for _, cm := range failingStreams(cms) {
 			in.ImportErrors = append(in.ImportErrors, verdict.ImportError{Stream: cm.Name, Tags: slices.Collect(maps.Keys(cm.Data))})
 		}
 	}

@@ -29,7 +29,7 @@ func importMetricsSource(c client.Reader, src *content.Source, operatorNamespace
 			return nil, nil, err
 		}
 		failing := map[string]bool{}
-		for _, cm := range cms {
+		for _, cm := range failingStreams(cms) {
 			failing[cm.Name] = true
 		}
 		return set.ImageStreamNames(), failing, nil

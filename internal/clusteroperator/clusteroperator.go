@@ -193,3 +193,27 @@ func RelatedObjects(operatorNamespace string) []configv1.ObjectReference {
 		{Group: "image.openshift.io", Resource: "imagestreams", Namespace: samplesv1.SamplesNamespace},
 	}
 }
+
+// ReasonWaitingForAPIs is the reason while the operator waits, at start, for the image
+// and template APIs to be served (openshift-apiserver registers them; on a new cluster,
+// or while it rolls out, they may be missing from discovery for a while). The stock
+// operator has no such reason.
+const ReasonWaitingForAPIs = "WaitingForOpenShiftAPIs"
+
+// WaitingForAPIs returns the conditions the ClusterOperator shows while the operator
+// waits for the API groups (resources) named in missing: Progressing, and Available
+// only if it already was (the samples already installed stay), never Degraded.
+func WaitingForAPIs(existing []configv1.ClusterOperatorStatusCondition, missing []string) []configv1.ClusterOperatorStatusCondition {
+	msg := "Waiting for " + strings.Join(missing, ", ") + " to be served (by openshift-apiserver) before managing the samples"
+	avail := configv1.ClusterOperatorStatusCondition{Type: configv1.OperatorAvailable, Status: configv1.ConditionFalse, Reason: ReasonWaitingForAPIs, Message: msg}
+	for _, c := range existing {
+		if c.Type == configv1.OperatorAvailable && c.Status == configv1.ConditionTrue {
+			avail = c
+		}
+	}
+	return []configv1.ClusterOperatorStatusCondition{
+		{Type: avail.Type, Status: avail.Status, Reason: avail.Reason, Message: avail.Message},
+		{Type: configv1.OperatorProgressing, Status: configv1.ConditionTrue, Reason: ReasonWaitingForAPIs, Message: msg},
+		{Type: configv1.OperatorDegraded, Status: configv1.ConditionFalse, Reason: ReasonWaitingForAPIs, Message: msg},
+	}
+}

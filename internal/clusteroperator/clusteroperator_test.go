@@ -125,3 +125,21 @@ func TestMergeKeepsTransitionTimes(t *testing.T) {
 		t.Errorf("merged = %+v", out)
 	}
 }
+
+func TestWaitingForAPIs(t *testing.T) {
+	missing := []string{"imagestreams.image.openshift.io/v1", "templates.template.openshift.io/v1"}
+	got := WaitingForAPIs(nil, missing)
+	if len(got) != 3 || got[0].Status != configv1.ConditionFalse || got[1].Status != configv1.ConditionTrue || got[2].Status != configv1.ConditionFalse {
+		t.Fatalf("a new ClusterOperator: %+v", got)
+	}
+	for _, c := range got {
+		if c.Reason != ReasonWaitingForAPIs || !strings.Contains(c.Message, "imagestreams.image.openshift.io/v1, templates.template.openshift.io/v1") {
+			t.Errorf("%s: %s %q", c.Type, c.Reason, c.Message)
+		}
+	}
+	// Samples already installed stay Available while openshift-apiserver rolls out.
+	was := []configv1.ClusterOperatorStatusCondition{{Type: configv1.OperatorAvailable, Status: configv1.ConditionTrue, Message: "Samples installation successful at 4.22.0"}}
+	if got := WaitingForAPIs(was, missing); got[0].Status != configv1.ConditionTrue || got[0].Message != was[0].Message || got[1].Reason != ReasonWaitingForAPIs {
+		t.Errorf("an Available ClusterOperator: %+v", got)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -24,7 +25,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
@@ -438,5 +441,148 @@ func TestDowngrade(t *testing.T) {
 	}
 	if left := present(t, controllers.TemplateGVK, []string{newTemplate}); len(left) > 0 {
 		t.Errorf("Removed after the downgrade left V2's %s", newTemplate)
+	}
+}
+
+// writeLog counts the operator's mutating calls, by verb, kind and name.
+type writeLog struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (w *writeLog) add(verb string, o client.Object) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	kind := o.GetObjectKind().GroupVersionKind().Kind
+	if kind == "" {
+		kind = fmt.Sprintf("%T", o)
+	}
+	w.writes = append(w.writes, fmt.Sprintf("%s %s %s", verb, kind, o.GetName()))
+}
+
+func (w *writeLog) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.writes)
+}
+
+func counting(w *writeLog) client.NewClientFunc {
+	return func(cfg *rest.Config, o client.Options) (client.Client, error) {
+		c, err := client.NewWithWatch(cfg, o)
+		if err != nil {
+			return nil, err
+		}
+		return interceptor.NewClient(c, interceptor.Funcs{
+			Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+				w.add("create", obj)
+				return c.Create(ctx, obj, opts...)
+			},
+			Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+				w.add("update", obj)
+				return c.Update(ctx, obj, opts...)
+			},
+			Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+				w.add("patch", obj)
+				return c.Patch(ctx, obj, p, opts...)
+			},
+			Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+				w.add("delete", obj)
+				return c.Delete(ctx, obj, opts...)
+			},
+			SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+				w.add("update "+sub, obj)
+				return c.SubResource(sub).Update(ctx, obj, opts...)
+			},
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+				w.add("patch "+sub, obj)
+				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+			},
+		}), nil
+	}
+}
+
+// TestTakeOverFromTheStockOperator: the state the stock operator leaves (its samples
+// stamped with the same release, per-stream error ConfigMaps, one left with no data
+// after its tags recovered, the mapping ConfigMap, the Config status with all seven
+// conditions as it writes them, no record of installed samples, and a sample of an
+// earlier release this one retired). Our first pass writes no sample and converges;
+// the retired sample, which no record names, is left in place even by Removed.
+func TestTakeOverFromTheStockOperator(t *testing.T) {
+	clean(t)
+	t.Cleanup(func() { clean(t) })
+	ctx := context.Background()
+	v1, v2, _ := trees(t)
+	testenv.SetPullSecret(t, env.Client, true)
+	// The stock operator installed V1 once, then V2 at v2Version: what it left is made
+	// with this operator and then changed to the stock operator's shape.
+	installV1(t, v1)()
+	stop := run(t, v2, v2Version)
+	waitState(t, samplesv1.Managed, v2Version)
+	stop()
+	must(t, client.IgnoreNotFound(env.Client.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: samplesv1.OperatorNamespace, Name: samplesv1.InstalledConfigMap}})))
+	for name, data := range map[string]map[string]string{"python": {"3.9-ubi8": "Internal error occurred: manifest unknown"}, "perl": nil} {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: samplesv1.OperatorNamespace, Name: name,
+			Labels: map[string]string{samplesv1.ImportErrorLabel: "true"}}, Data: data}
+		must(t, env.Client.Create(ctx, cm))
+	}
+	cfg := config(t)
+	cfg.Spec.SkippedImagestreams = nil
+	must(t, env.Client.Update(ctx, cfg))
+	cfg = config(t)
+	now := metav1.Now()
+	cfg.Status.Conditions = nil
+	for _, c := range []struct {
+		t samplesv1.ConfigConditionType
+		s corev1.ConditionStatus
+	}{{samplesv1.ImportCredentialsExist, "True"}, {samplesv1.ConfigurationValid, "True"}, {samplesv1.SamplesExist, "True"},
+		{samplesv1.ImageChangesInProgress, "False"}, {samplesv1.RemovePending, "False"}, {samplesv1.MigrationInProgress, "False"},
+		{samplesv1.ImportImageErrorsExist, "True"}} {
+		msg := ""
+		if c.t == samplesv1.ImportImageErrorsExist {
+			msg = "python had image import errors"
+		}
+		cfg.Status.Conditions = append(cfg.Status.Conditions, samplesv1.ConfigCondition{Type: c.t, Status: c.s, Message: msg, LastUpdateTime: now, LastTransitionTime: now})
+	}
+	must(t, env.Client.Status().Update(ctx, cfg))
+	// mysql was skipped under us, so it is labelled false at V1's version; the stock
+	// operator, with nothing skipped, would have it managed at this release.
+	if u, ok := get(t, controllers.ImageStreamGVK, "mysql"); ok {
+		labels, ann := u.GetLabels(), u.GetAnnotations()
+		labels[samplesv1.SamplesManagedLabel] = "true"
+		ann[samplesv1.SamplesVersionAnnotation] = v2Version
+		u.SetLabels(labels)
+		u.SetAnnotations(ann)
+		must(t, env.Client.Update(ctx, u))
+	}
+	retired, _ := get(t, controllers.ImageStreamGVK, retiredStream)
+
+	w := &writeLog{}
+	operatortest.Start(t, env.Config, env.Scheme, operatortest.Options{
+		Content: &content.Source{FS: v2}, Version: v2Version, NoLeaderElection: true, NewClient: counting(w),
+	})
+	testenv.EventuallyWithin(t, 60*time.Second, "converged on the stock operator's state", func() (bool, string) {
+		c := config(t)
+		errs := conditions.Get(c.Status.Conditions, samplesv1.ImportImageErrorsExist)
+		ok := conditions.IsTrue(c.Status.Conditions, samplesv1.SamplesExist) && errs != nil && errs.Status == corev1.ConditionFalse
+		return ok, fmt.Sprintf("%+v", c.Status.Conditions)
+	})
+	var sampleWrites []string
+	for _, wr := range w.list() {
+		if strings.Contains(wr, " ImageStream ") || strings.Contains(wr, " Template ") || strings.Contains(wr, "Unstructured") {
+			sampleWrites = append(sampleWrites, wr)
+		}
+	}
+	t.Logf("writes of the first passes after taking over: %s", strings.Join(w.list(), "; "))
+	if len(sampleWrites) > 0 {
+		t.Errorf("taking over wrote samples: %v", sampleWrites)
+	}
+	if u, ok := get(t, controllers.ImageStreamGVK, retiredStream); !ok || u.GetResourceVersion() != retired.GetResourceVersion() {
+		t.Errorf("taking over changed the retired %s", retiredStream)
+	}
+	// No record names the retired sample: Removed leaves it (the README's rule).
+	editSpec(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
+	waitState(t, samplesv1.Removed, v2Version)
+	if _, ok := get(t, controllers.ImageStreamGVK, retiredStream); !ok {
+		t.Errorf("Removed deleted %s, which no record of this operator names", retiredStream)
 	}
 }

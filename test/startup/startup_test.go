@@ -1,0 +1,280 @@
+// Package startup runs the built operator binary against an API server that does not
+// serve the image and template APIs yet (a new cluster, or openshift-apiserver rolling
+// out), and against one whose discovery partly fails (an aggregated API of another
+// group whose backend is down): it must keep running, say what it waits for, and manage
+// the samples within seconds of the APIs appearing, without a restart.
+package startup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	configv1 "github.com/openshift/api/config/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
+)
+
+var (
+	env    *testenv.Env
+	binary string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "startup")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if binary, err = testenv.BuildOperator(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := testenv.Run(m, &env, testenv.Options{}, nil)
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// The OpenShift API CRDs the test removes and puts back (test/crds), as
+// openshift-apiserver's APIs come and go.
+var openshiftCRDs = []string{"image.openshift.io_imagestreams.yaml", "image.openshift.io_imagestreamimports.yaml", "template.openshift.io_templates.yaml"}
+
+var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+
+type operator struct {
+	cmd        *exec.Cmd
+	healthAddr string
+	mu         sync.Mutex
+	log        bytes.Buffer
+	exited     chan struct{}
+}
+
+func (o *operator) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.log.Write(p)
+}
+
+func (o *operator) logText() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.log.String()
+}
+
+func (o *operator) running() bool {
+	select {
+	case <-o.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (o *operator) get(path string) int {
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + o.healthAddr + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// start runs the operator binary as an administrator would on a workstation: its own
+// flags, the probe skipped, metrics off.
+func start(t *testing.T) *operator {
+	t.Helper()
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
+	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: env.Config.CertData, ClientKeyData: env.Config.KeyData, Token: env.Config.BearerToken}
+	cfg.Contexts["admin"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
+	cfg.CurrentContext = "admin"
+	data, err := clientcmd.Write(*cfg)
+	must(t, err)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	must(t, os.WriteFile(kubeconfig, data, 0o600))
+	o := &operator{healthAddr: testenv.FreeAddr(t), exited: make(chan struct{})}
+	o.cmd = exec.Command(binary, "--kubeconfig", kubeconfig, "--release-version", "4.22.0", "--registry-probe-address=",
+		"--metrics-bind-address=0", "--health-probe-bind-address="+o.healthAddr)
+	o.cmd.Stdout, o.cmd.Stderr = o, o
+	must(t, o.cmd.Start())
+	go func() { _ = o.cmd.Wait(); close(o.exited) }()
+	t.Cleanup(func() {
+		_ = o.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-o.exited:
+		case <-time.After(30 * time.Second):
+			_ = o.cmd.Process.Kill()
+			<-o.exited
+		}
+		if t.Failed() {
+			t.Logf("operator log:\n%s", o.logText())
+		}
+	})
+	return o
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clean leaves no Config, sample or ClusterOperator behind.
+func clean(t *testing.T) {
+	ctx := context.Background()
+	testenv.ForceDeleteConfig(ctx, env.Client)
+	for _, gvk := range []schema.GroupVersionKind{controllers.ImageStreamGVK, controllers.TemplateGVK} {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		_ = env.Client.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace))
+	}
+	_ = env.Client.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(samplesv1.OperatorNamespace))
+	_ = env.Client.Delete(ctx, &configv1.ClusterOperator{})
+	co := &configv1.ClusterOperator{}
+	co.Name = clusteroperator.Name
+	_ = env.Client.Delete(ctx, co)
+}
+
+func installed(t *testing.T) (bool, string) {
+	cfg := &samplesv1.Config{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err != nil {
+		return false, err.Error()
+	}
+	return conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist), fmt.Sprintf("%+v", cfg.Status.Conditions)
+}
+
+func servesImageAPI(t *testing.T) bool {
+	dc, err := discovery.NewDiscoveryClientForConfig(env.Config)
+	must(t, err)
+	list, err := dc.ServerResourcesForGroupVersion("image.openshift.io/v1")
+	return err == nil && len(list.APIResources) > 0
+}
+
+func TestStartsBeforeTheImageAPI(t *testing.T) {
+	clean(t)
+	t.Cleanup(func() { clean(t) })
+	testenv.SetPullSecret(t, env.Client, true)
+	ctx := context.Background()
+	// openshift-apiserver is not serving yet: its APIs are not registered.
+	for _, f := range openshiftCRDs {
+		objs := testenv.ReadObjects(t, filepath.Join(testenv.RepoRoot(), "test", "crds", f))
+		crd := &unstructured.Unstructured{}
+		crd.SetGroupVersionKind(crdGVK)
+		crd.SetName(objs[0].GetName())
+		must(t, client.IgnoreNotFound(env.Client.Delete(ctx, crd)))
+	}
+	putBack := func() {
+		var paths []string
+		for _, f := range openshiftCRDs {
+			paths = append(paths, filepath.Join(testenv.RepoRoot(), "test", "crds", f))
+		}
+		_, err := envtest.InstallCRDs(env.Config, envtest.CRDInstallOptions{Paths: paths, Scheme: env.Scheme})
+		must(t, err)
+	}
+	t.Cleanup(func() {
+		if !servesImageAPI(t) {
+			putBack()
+		}
+	})
+	testenv.EventuallyWithin(t, 60*time.Second, "image.openshift.io gone from discovery", func() (bool, string) { return !servesImageAPI(t), "" })
+
+	o := start(t)
+	testenv.EventuallyWithin(t, 60*time.Second, "the operator waiting, alive and saying so", func() (bool, string) {
+		co := &configv1.ClusterOperator{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Name: clusteroperator.Name}, co); err != nil {
+			return false, err.Error()
+		}
+		var reason string
+		for _, c := range co.Status.Conditions {
+			if c.Type == configv1.OperatorProgressing && c.Status == configv1.ConditionTrue {
+				reason = c.Reason
+			}
+		}
+		return o.running() && reason == clusteroperator.ReasonWaitingForAPIs && o.get("/healthz") == 200 && o.get("/readyz") == 503 &&
+				strings.Contains(o.logText(), "waiting for the image and template APIs"),
+			fmt.Sprintf("running %v, Progressing reason %q, healthz %d, readyz %d", o.running(), reason, o.get("/healthz"), o.get("/readyz"))
+	})
+
+	putBack()
+	registered := time.Now()
+	testenv.EventuallyWithin(t, 60*time.Second, "the samples installed once the APIs are served", func() (bool, string) {
+		if !o.running() {
+			return false, "the operator exited"
+		}
+		return installed(t)
+	})
+	took := time.Since(registered)
+	if !o.running() {
+		t.Fatal("the operator exited")
+	}
+	testenv.Eventually(t, "the ClusterOperator past the wait", func() (bool, string) {
+		co := &configv1.ClusterOperator{}
+		must(t, env.Client.Get(ctx, client.ObjectKey{Name: clusteroperator.Name}, co))
+		for _, c := range co.Status.Conditions {
+			if c.Reason == clusteroperator.ReasonWaitingForAPIs {
+				return false, fmt.Sprintf("%+v", co.Status.Conditions)
+			}
+		}
+		return o.get("/readyz") == 200, fmt.Sprint("readyz ", o.get("/readyz"))
+	})
+	t.Logf("FIGURES startup: samples installed %.1fs after the image and template APIs were registered, the operator's process never restarted", took.Seconds())
+}
+
+func TestStartsWhileDiscoveryPartlyFails(t *testing.T) {
+	clean(t)
+	t.Cleanup(func() { clean(t) })
+	testenv.SetPullSecret(t, env.Client, true)
+	ctx := context.Background()
+	svc := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+		"metadata": map[string]any{"name": "v1.broken.example.com"},
+		"spec": map[string]any{"group": "broken.example.com", "version": "v1", "groupPriorityMinimum": int64(1000), "versionPriority": int64(15),
+			"insecureSkipTLSVerify": true, "service": map[string]any{"namespace": "default", "name": "no-such-backend", "port": int64(443)}},
+	}}
+	must(t, env.Client.Create(ctx, svc))
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, svc) })
+	dc, err := discovery.NewDiscoveryClientForConfig(env.Config)
+	must(t, err)
+	testenv.EventuallyWithin(t, 60*time.Second, "discovery failing for broken.example.com", func() (bool, string) {
+		_, _, err := dc.ServerGroupsAndResources()
+		var failed *discovery.ErrGroupDiscoveryFailed
+		return errors.As(err, &failed), fmt.Sprint(err)
+	})
+	if !servesImageAPI(t) {
+		t.Fatal("the image API is not served")
+	}
+	o := start(t)
+	testenv.EventuallyWithin(t, 60*time.Second, "the samples installed", func() (bool, string) {
+		if !o.running() {
+			return false, "the operator exited"
+		}
+		return installed(t)
+	})
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(svc), &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService"}}); apierrors.IsNotFound(err) {
+		t.Fatal("the broken APIService went away during the test")
+	}
+}
