@@ -275,6 +275,25 @@ func installV1(t *testing.T, v1 fs.FS) (stop func()) {
 	return stop
 }
 
+// failImports records, as openshift-apiserver would, that every tag of the stream
+// failed to import at its current generation.
+func failImports(t *testing.T, name string) {
+	t.Helper()
+	u, ok := get(t, controllers.ImageStreamGVK, name)
+	if !ok {
+		t.Fatalf("no image stream %s", name)
+	}
+	var status []any
+	tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
+	for _, tg := range tags {
+		status = append(status, map[string]any{"tag": tg.(map[string]any)["name"], "items": nil, "conditions": []any{map[string]any{
+			"type": "ImportSuccess", "status": "False", "reason": "NotFound", "message": "Internal error occurred: manifest unknown",
+			"generation": u.GetGeneration(), "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}})
+	}
+	must(t, unstructured.SetNestedSlice(u.Object, status, "status", "tags"))
+	must(t, env.Client.Status().Update(context.Background(), u))
+}
+
 func tagsOf(t *testing.T, name string) map[string]string {
 	u, ok := get(t, controllers.ImageStreamGVK, name)
 	if !ok {
@@ -308,9 +327,11 @@ func TestUpgradeThenRemoved(t *testing.T) {
 	t.Cleanup(func() { clean(t) })
 	v1, v2, perl := trees(t)
 	stopV1 := installV1(t, v1)
+	stopV1()
+	// The retired stream's imports fail: V1 would report and retry them; V2 must not.
+	failImports(t, retiredStream)
 	retired, _ := get(t, controllers.ImageStreamGVK, retiredStream)
 	retiredTmpl, _ := get(t, controllers.TemplateGVK, retiredTemplate)
-	stopV1()
 
 	run(t, v2, v2Version)
 	waitState(t, samplesv1.Managed, v2Version)
@@ -334,6 +355,14 @@ func TestUpgradeThenRemoved(t *testing.T) {
 		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.OperatorNamespace, Name: retiredStream}, &corev1.ConfigMap{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
+	isis := &unstructured.UnstructuredList{}
+	isis.SetGroupVersionKind(schema.GroupVersionKind{Group: "image.openshift.io", Version: "v1", Kind: "ImageStreamImportList"})
+	must(t, env.Client.List(context.Background(), isis, client.InNamespace(samplesv1.SamplesNamespace)))
+	for _, isi := range isis.Items {
+		if isi.GetName() == retiredStream {
+			t.Errorf("the retired %s's failing imports were retried", retiredStream)
+		}
+	}
 	mirror := &corev1.ConfigMap{}
 	must(t, env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.OperatorNamespace, Name: samplesv1.MirrorConfigMap}, mirror))
 	for key := range mirror.Data {
