@@ -209,13 +209,7 @@ func editSpec(t *testing.T, edit func(*samplesv1.ConfigSpec)) {
 // operator's ConfigMaps.
 func clean(t *testing.T) {
 	ctx := context.Background()
-	testenv.ForceDeleteConfig(ctx, env.Client)
-	for _, gvk := range []schema.GroupVersionKind{controllers.ImageStreamGVK, controllers.TemplateGVK} {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		_ = env.Client.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace))
-	}
-	_ = env.Client.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(samplesv1.OperatorNamespace))
+	testenv.RemoveOperatorState(ctx, env.Client, samplesv1.OperatorNamespace)
 	testenv.Eventually(t, "a clean cluster", func() (bool, string) {
 		err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, &samplesv1.Config{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)

@@ -27,8 +27,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -222,7 +220,7 @@ func newMatrix(t *testing.T, promtool string) *matrix {
 	inv, err := content.Load(os.DirFS(samplesTree))
 	must(t, err)
 	m.inv, _ = inv.For(samplesv1.X86Architecture)
-	m.adminKube = m.adminKubeconfig()
+	m.adminKube = env.AdminKubeconfig(t, t.TempDir())
 	m.token = serviceAccountToken(t, monitoringNamespace, "prometheus-k8s")
 	for range 2 {
 		m.startReplica()
@@ -264,17 +262,6 @@ func (m *matrix) waitReady() {
 		}
 		return true, ""
 	})
-}
-
-func (m *matrix) adminKubeconfig() string {
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: env.Config.CertData, ClientKeyData: env.Config.KeyData, Token: env.Config.BearerToken}
-	cfg.Contexts["admin"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
-	cfg.CurrentContext = "admin"
-	data, err := clientcmd.Write(*cfg)
-	must(m.t, err)
-	return writeFile(m.t, m.t.TempDir(), "admin.kubeconfig", data)
 }
 
 // observed is one look at everything an administrator reads.

@@ -21,18 +21,14 @@ import (
 	"time"
 
 	configv1 "github.com/openshift/api/config/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
@@ -106,15 +102,7 @@ func (o *operator) get(path string) int {
 // flags, the probe skipped, metrics off.
 func start(t *testing.T) *operator {
 	t.Helper()
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: env.Config.CertData, ClientKeyData: env.Config.KeyData, Token: env.Config.BearerToken}
-	cfg.Contexts["admin"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
-	cfg.CurrentContext = "admin"
-	data, err := clientcmd.Write(*cfg)
-	must(t, err)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	must(t, os.WriteFile(kubeconfig, data, 0o600))
+	kubeconfig := env.AdminKubeconfig(t, t.TempDir())
 	o := &operator{healthAddr: testenv.FreeAddr(t), exited: make(chan struct{})}
 	o.cmd = exec.Command(binary, "--kubeconfig", kubeconfig, "--release-version", "4.22.0", "--registry-probe-address=",
 		"--metrics-bind-address=0", "--health-probe-bind-address="+o.healthAddr)
@@ -146,14 +134,7 @@ func must(t *testing.T, err error) {
 // clean leaves no Config, sample or ClusterOperator behind.
 func clean(t *testing.T) {
 	ctx := context.Background()
-	testenv.ForceDeleteConfig(ctx, env.Client)
-	for _, gvk := range []schema.GroupVersionKind{controllers.ImageStreamGVK, controllers.TemplateGVK} {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		_ = env.Client.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace))
-	}
-	_ = env.Client.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(samplesv1.OperatorNamespace))
-	_ = env.Client.Delete(ctx, &configv1.ClusterOperator{})
+	testenv.RemoveOperatorState(ctx, env.Client, samplesv1.OperatorNamespace)
 	co := &configv1.ClusterOperator{}
 	co.Name = clusteroperator.Name
 	_ = env.Client.Delete(ctx, co)

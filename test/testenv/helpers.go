@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -155,4 +156,35 @@ func ForceDeleteConfig(ctx context.Context, c client.Client) {
 	cfg.Finalizers = nil
 	_ = c.Update(ctx, cfg)
 	_ = c.Delete(ctx, cfg)
+}
+
+// imageStreamGVK and templateGVK are the samples' kinds (controllers declares them too;
+// testenv cannot import controllers, whose tests import testenv).
+var (
+	imageStreamGVK = schema.GroupVersionKind{Group: "image.openshift.io", Version: "v1", Kind: "ImageStream"}
+	templateGVK    = schema.GroupVersionKind{Group: "template.openshift.io", Version: "v1", Kind: "Template"}
+)
+
+// RemoveOperatorState deletes what an operator that is no longer running left: the
+// Config (finalizer and all), every sample in openshift, and the ConfigMaps of its
+// namespace.
+func RemoveOperatorState(ctx context.Context, c client.Client, operatorNamespace string) {
+	ForceDeleteConfig(ctx, c)
+	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		_ = c.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace))
+	}
+	_ = c.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(operatorNamespace))
+}
+
+// AdminKubeconfig writes a kubeconfig of the control plane's administrator into dir, for
+// commands a test runs as an administrator would.
+func (e *Env) AdminKubeconfig(t testing.TB, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "admin.kubeconfig")
+	if err := os.WriteFile(path, e.KubeConfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
