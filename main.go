@@ -24,6 +24,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
 // buildVersion is stamped by `make build` (-ldflags -X main.buildVersion=...); it is the
@@ -82,6 +83,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if o.leaderElectionNamespace == "" {
 		o.leaderElectionNamespace = o.operatorNamespace
+	}
+	// A stream is retried every interval plus up to a tenth of it; the import alerts
+	// count a stream as retried when a retry came within verdict.RetryWindow, so a
+	// longer interval would page about retries that are only slow.
+	if limit := verdict.RetryWindow * 10 / 11; o.importRetryInterval > limit {
+		return nil, fmt.Errorf("--import-retry-interval %s is longer than %s: with its jitter a retry would not come within the %s the import alerts look back (SamplesRetriesMissingOnImagestreamImportFailing would fire)",
+			o.importRetryInterval, limit.Truncate(time.Second), verdict.RetryWindow)
 	}
 	return o, nil
 }

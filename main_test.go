@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +58,18 @@ func TestFlagsOverride(t *testing.T) {
 	}
 	if _, err := parseFlags(flag.NewFlagSet("t", flag.ContinueOnError), []string{"stray"}); err == nil {
 		t.Error("a stray argument was accepted")
+	}
+}
+
+// A retry interval the import alerts' 30-minute window cannot see is refused.
+func TestImportRetryIntervalFitsTheAlertsWindow(t *testing.T) {
+	for arg, ok := range map[string]bool{"15m": true, "27m": true, "28m": false, "1h": false} {
+		_, err := parseFlags(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--import-retry-interval=" + arg})
+		if (err == nil) != ok {
+			t.Errorf("--import-retry-interval=%s: %v", arg, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "SamplesRetriesMissingOnImagestreamImportFailing") {
+			t.Errorf("the error does not say what it would cause: %v", err)
+		}
 	}
 }
