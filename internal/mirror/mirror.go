@@ -76,6 +76,11 @@ func ValidateRegistry(r string) error {
 	if r == "" {
 		return errors.New("no registry given")
 	}
+	// What the Config accepts as spec.samplesRegistry (the CRD's pattern): the printed
+	// patch must be one the API server takes.
+	if err := registry.Validate(r); err != nil {
+		return err
+	}
 	if _, err := name.NewRepository(strings.TrimSuffix(r, "/")+"/probe", name.StrictValidation); err != nil {
 		return fmt.Errorf("%q is not a registry[:port][/path]: %v", r, err)
 	}

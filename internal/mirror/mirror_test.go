@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
 
 // The transport is bounded at every step and never dereferences a TLS configuration
@@ -37,3 +39,21 @@ func TestHTTPSOnlyUpgradesPlainRequests(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The mirror commands accept a registry exactly when the Config would: a patch they
+// print is one the API server takes.
+func TestValidateRegistryAgreesWithTheConfig(t *testing.T) {
+	for _, r := range []string{"mirror.example.com", "mirror.example.com:5000/samples", "10.0.0.1:5000", "mirror.example.com/",
+		"https://mirror.example.com", "Mirror.Example.com", "mirror.example.com/Samples", "", "mirror .example.com"} {
+		mirrorErr, configErr := ValidateRegistry(r), registry.Validate(r)
+		if r == "" {
+			if mirrorErr == nil {
+				t.Error("an empty registry was accepted")
+			}
+			continue
+		}
+		if (mirrorErr == nil) != (configErr == nil) {
+			t.Errorf("%q: mirror says %v, the Config says %v", r, mirrorErr, configErr)
+		}
+	}
+}
