@@ -50,8 +50,23 @@ type options struct {
 	zap                     zap.Options
 }
 
+// commandsUsage heads the operator's --help: the subcommands the binary also runs.
+const commandsUsage = `Usage:
+  cluster-samples-operator [flags]          run the operator (flags below)
+  cluster-samples-operator mirror ...       mirroring guidance for disconnected clusters: images,
+                                            mapping, check (cluster-samples-operator mirror --help)
+  cluster-samples-operator status [-o json] what state the samples are in and the next step
+                                            (cluster-samples-operator status --help)
+
+Flags:
+`
+
 func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	o := &options{}
+	fs.Usage = func() {
+		_, _ = fmt.Fprint(fs.Output(), commandsUsage)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&o.assetsDir, "assets-dir", "", "Load samples content from this directory (<dir>/<arch>/<group>/{imagestreams,templates}/*.json, <arch> optionally ocp-<arch> or okd-<arch>) instead of the built-in content; the image carries the release's samples at /opt/openshift/operator.")
 	fs.StringVar(&o.contentFlavor, "content-flavor", content.FlavorOCP, "Which architecture directories of --assets-dir to read when it holds both: ocp (ocp-<arch>) or okd (okd-<arch>).")
 	defaultVersion := os.Getenv("RELEASE_VERSION")

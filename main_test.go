@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"reflect"
 	"strings"
@@ -70,6 +71,21 @@ func TestImportRetryIntervalFitsTheAlertsWindow(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), "SamplesRetriesMissingOnImagestreamImportFailing") {
 			t.Errorf("the error does not say what it would cause: %v", err)
+		}
+	}
+}
+
+// --help names the subcommands the binary also runs.
+func TestHelpListsTheSubcommands(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var out strings.Builder
+	fs.SetOutput(&out)
+	if _, err := parseFlags(fs, []string{"--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, want := range []string{"cluster-samples-operator mirror", "cluster-samples-operator status", "-release-version"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help does not say %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -27,30 +27,25 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
 )
 
-const usage = `Mirroring guidance for disconnected clusters.
+const usageHead = `Mirroring guidance for disconnected clusters.
 
 Usage:
   cluster-samples-operator mirror images  [source flags]
   cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH] [source flags]
-  cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [--authfile FILE] [--insecure | --plain-http]
-                                          [--timeout 30s] [--deadline 10m]
-                                          [-o text|json|yaml] [--fail-on-missing] [--quiet] [source flags]
+  cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [check flags] [source flags]
 
-Source flags (default: the content built into this operator, for this machine's architecture):
-  --arch ARCH            x86_64, aarch64 (arm64), ppc64le or s390x
-  --assets-dir DIR       a content tree (<dir>/<arch>/<group>/imagestreams/*.json)
-  --from-cluster         read the imagestreamtag-to-image ConfigMap (and skippedImagestreams) of a cluster
-  --kubeconfig FILE      the cluster for --from-cluster (default $KUBECONFIG)
+Source (default: the content built into this operator, for this machine's architecture):
+--from-cluster reads the cluster's imagestreamtag-to-image ConfigMap and skippedImagestreams;
+--from-file reads a copy of that ConfigMap saved with
+  oc get configmap imagestreamtag-to-image -n openshift-cluster-samples-operator -o yaml > cm.yaml
+for a site where no host sees both the cluster and the internet.
 
-Check flags:
-  --authfile FILE        docker/podman auth file; its auths, credHelpers and credsStore are used
-  --insecure             do not verify the mirror's TLS certificate (TLS is still used)
-  --plain-http           talk to the mirror over HTTP, without TLS (credentials travel in clear)
-  --timeout DURATION     bound of one request: connect, TLS handshake, response (default 30s)
-  --deadline DURATION    bound of the whole check (default 10m)
-  --concurrency N        requests in flight at once (default 8)
-  --quiet                no progress line (it is shown only when standard error is a terminal);
-                         the summary line at the end is written either way
+Flags:
+`
+
+const usageTail = `
+Exit codes: 0 done; 1 the content, the cluster or the mirror could not be read;
+2 a usage error; 3 images are missing (check --fail-on-missing).
 
 Examples:
   # What to mirror, one image per line
@@ -58,9 +53,33 @@ Examples:
   # Mirror it: the destinations are exactly what the operator will use
   cluster-samples-operator mirror mapping --to mirror.example.com:5000/samples > mapping.txt
   oc image mirror -f mapping.txt
-  # What made it, and the Config change to apply
+  # What made it, and the Config change to apply (it keeps the streams skipped already)
   cluster-samples-operator mirror check --registry mirror.example.com:5000/samples --authfile ~/.docker/config.json
 `
+
+// mirrorUsage is the help: the synopsis, every flag with its help (from the flag set
+// itself, so that it cannot drift), the exit codes and examples.
+func mirrorUsage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	fs, _ := mirrorFlags("check")
+	fs.VisitAll(func(f *flag.Flag) {
+		name, help := flag.UnquoteUsage(f)
+		arg := "-" + f.Name
+		if len(f.Name) > 1 {
+			arg = "-" + arg
+		}
+		if name != "" {
+			arg += " " + name
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			help += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(&b, "  %-26s %s\n", arg, help)
+	})
+	b.WriteString(usageTail)
+	return b.String()
+}
 
 // Mirror is `cluster-samples-operator mirror ARGS...`; it returns the exit code.
 func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -75,7 +94,7 @@ func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		stdout.print(usage)
+		stdout.print(mirrorUsage())
 		if len(args) == 0 {
 			return 2
 		}
@@ -91,7 +110,7 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		return code
 	}
 	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
-		stdout.print(usage)
+		stdout.print(mirrorUsage())
 		return 0
 	} else if err != nil {
 		return fail(2, "%v (see --help)", err)
@@ -105,7 +124,10 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		return fail(2, "unknown subcommand (images, mapping or check; see --help)")
 	}
 	prog := newProgress(stderr, f.quiet)
-	entries, err := load(ctx, *fromCluster, *kubeconfig, *opNamespace, *assets, *arch)
+	if *fromCluster && f.fromFile != "" {
+		return fail(2, "--from-cluster and --from-file are two sources; give one")
+	}
+	entries, skipped, err := load(ctx, f, *fromCluster, *kubeconfig, *opNamespace, *assets, *arch)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -144,7 +166,7 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 			prog.clear()
 			return fail(1, "%v", err)
 		}
-		rep := mirror.NewReport(results, *reg)
+		rep := mirror.NewReport(results, *reg, skipped)
 		prog.finish("checked %d image stream tags on %s: %d present, %d missing", len(results), *reg, len(results)-rep.Missing, rep.Missing)
 		if err := printReport(stdout, rep, *output); err != nil {
 			return fail(1, "%v", err)
@@ -158,32 +180,33 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 
 // mirrorOptions are the flags of the mirror subcommands (usage lists them).
 type mirrorOptions struct {
-	arch, assets, kubeconfig, opNamespace, to, registry, authfile, output string
-	fromCluster, insecure, plainHTTP, failOnMissing, quiet                bool
-	timeout, deadline                                                     time.Duration
-	concurrency                                                           int
+	arch, assets, fromFile, kubeconfig, opNamespace, to, registry, authfile, output string
+	fromCluster, insecure, plainHTTP, failOnMissing, quiet                          bool
+	timeout, deadline                                                               time.Duration
+	concurrency                                                                     int
 }
 
 func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
 	o := &mirrorOptions{}
 	fs := flag.NewFlagSet("mirror "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.arch, "arch", defaultArch(), "")
-	fs.StringVar(&o.assets, "assets-dir", "", "")
-	fs.BoolVar(&o.fromCluster, "from-cluster", false, "")
-	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "")
-	fs.StringVar(&o.opNamespace, "operator-namespace", samplesv1.OperatorNamespace, "")
-	fs.StringVar(&o.to, "to", "", "")
-	fs.StringVar(&o.registry, "registry", "", "")
-	fs.StringVar(&o.authfile, "authfile", "", "")
-	fs.BoolVar(&o.insecure, "insecure", false, "")
-	fs.BoolVar(&o.plainHTTP, "plain-http", false, "")
-	fs.DurationVar(&o.timeout, "timeout", mirror.DefaultRequestTimeout, "")
-	fs.DurationVar(&o.deadline, "deadline", mirror.DefaultDeadline, "")
-	fs.StringVar(&o.output, "o", "text", "")
-	fs.BoolVar(&o.failOnMissing, "fail-on-missing", false, "")
-	fs.IntVar(&o.concurrency, "concurrency", 8, "")
-	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.StringVar(&o.arch, "arch", defaultArch(), "the `architecture` of the built-in or --assets-dir content: x86_64, aarch64 (arm64), ppc64le or s390x")
+	fs.StringVar(&o.assets, "assets-dir", "", "a content tree to read (`dir`/<arch>/<group>/imagestreams/*.json) instead of the built-in content")
+	fs.BoolVar(&o.fromCluster, "from-cluster", false, "read the images from the cluster's imagestreamtag-to-image ConfigMap, and its skippedImagestreams")
+	fs.StringVar(&o.fromFile, "from-file", "", "read the images from a saved imagestreamtag-to-image ConfigMap (`file`, YAML or JSON as oc get -o writes it)")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "the cluster of --from-cluster (`file`; default $KUBECONFIG)")
+	fs.StringVar(&o.opNamespace, "operator-namespace", samplesv1.OperatorNamespace, "the `namespace` of the operator's ConfigMaps, for --from-cluster")
+	fs.StringVar(&o.to, "to", "", "mapping: the mirror (`registry`[:port][/path]) the images go to")
+	fs.StringVar(&o.registry, "registry", "", "check: the mirror (`registry`[:port][/path]) to look the images up in, as samplesRegistry will be")
+	fs.StringVar(&o.authfile, "authfile", "", "check: a docker/podman auth `file`; its auths, credHelpers and credsStore are used")
+	fs.BoolVar(&o.insecure, "insecure", false, "check: do not verify the mirror's TLS certificate (TLS is still used)")
+	fs.BoolVar(&o.plainHTTP, "plain-http", false, "check: talk to the mirror over HTTP, without TLS (credentials travel in clear)")
+	fs.DurationVar(&o.timeout, "timeout", mirror.DefaultRequestTimeout, "check: bound of one request: connect, TLS handshake, response")
+	fs.DurationVar(&o.deadline, "deadline", mirror.DefaultDeadline, "check: bound of the whole check")
+	fs.StringVar(&o.output, "o", "text", "check: the report's `format`: text, json or yaml")
+	fs.BoolVar(&o.failOnMissing, "fail-on-missing", false, "check: exit 3 when an image is missing")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "check: requests in flight at once")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress line (shown only when standard error is a terminal); the summary line is written either way")
 	return fs, o
 }
 
@@ -206,9 +229,15 @@ func FlagNames(command string) []string {
 
 func defaultArch() string { return bootstrap.ArchitectureForGOARCH(runtime.GOARCH) }
 
-func load(ctx context.Context, fromCluster bool, kubeconfig, opNamespace, assets, arch string) ([]mirror.Entry, error) {
+// load returns the entries of the source the flags name, and the streams the cluster
+// skips already (from the Config, with --from-cluster).
+func load(ctx context.Context, f *mirrorOptions, fromCluster bool, kubeconfig, opNamespace, assets, arch string) ([]mirror.Entry, []string, error) {
 	if fromCluster {
 		return loadFromCluster(ctx, kubeconfig, opNamespace)
+	}
+	if f.fromFile != "" {
+		entries, err := loadFromFile(f.fromFile)
+		return entries, nil, err
 	}
 	fsys := content.Embedded()
 	if assets != "" {
@@ -216,35 +245,55 @@ func load(ctx context.Context, fromCluster bool, kubeconfig, opNamespace, assets
 	}
 	inv, err := content.Load(fsys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	set, ok := inv.For(arch)
 	if !ok {
-		return nil, fmt.Errorf("no content for architecture %q (%s)", arch, content.SupportedArchitectures)
+		return nil, nil, fmt.Errorf("no content for architecture %q (%s)", arch, content.SupportedArchitectures)
 	}
-	return mirror.FromMap(imports.MirrorMap(set.ImageStreams), nil), nil
+	return mirror.FromMap(imports.MirrorMap(set.ImageStreams), nil), nil, nil
 }
 
-func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mirror.Entry, error) {
+// loadFromFile reads a saved ConfigMap: YAML or JSON, as `oc get configmap -o yaml` or
+// `-o json` writes it.
+func loadFromFile(path string) ([]mirror.Entry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cm := &corev1.ConfigMap{}
+	if err := yaml.UnmarshalStrict(data, cm); err != nil {
+		return nil, fmt.Errorf("%s is no ConfigMap: %v", path, err)
+	}
+	if cm.Kind != "ConfigMap" || cm.Name != samplesv1.MirrorConfigMap {
+		return nil, fmt.Errorf("%s holds %s %q, not the ConfigMap %s", path, orNone(cm.Kind), cm.Name, samplesv1.MirrorConfigMap)
+	}
+	if len(cm.Data) == 0 {
+		return nil, fmt.Errorf("ConfigMap %s in %s lists no image", cm.Name, path)
+	}
+	return mirror.FromMap(cm.Data, nil), nil
+}
+
+func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mirror.Entry, []string, error) {
 	if kubeconfig == "" {
-		return nil, errors.New("--from-cluster needs --kubeconfig or KUBECONFIG")
+		return nil, nil, errors.New("--from-cluster needs --kubeconfig or KUBECONFIG")
 	}
 	c, err := kubeClient(kubeconfig)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)
+		return nil, nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)
 	}
 	cm := &corev1.ConfigMap{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.MirrorConfigMap}, cm); err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %v", opNamespace, samplesv1.MirrorConfigMap, err)
+		return nil, nil, fmt.Errorf("reading ConfigMap %s/%s: %v", opNamespace, samplesv1.MirrorConfigMap, err)
 	}
 	var skipped []string
 	samples := &samplesv1.Config{}
 	if err := c.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, samples); err == nil {
 		skipped = samples.Spec.SkippedImagestreams
 	} else if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("reading configs.samples.operator.openshift.io/cluster: %v", err)
+		return nil, nil, fmt.Errorf("reading configs.samples.operator.openshift.io/cluster: %v", err)
 	}
-	return mirror.FromMap(cm.Data, skipped), nil
+	return mirror.FromMap(cm.Data, skipped), skipped, nil
 }
 
 func printReport(w *output, rep mirror.Report, format string) error {

@@ -8,8 +8,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -261,7 +263,7 @@ type StreamReport struct {
 }
 
 // NewReport groups results by stream; streams with a missing image are to be skipped.
-func NewReport(results []Result, to string) Report {
+func NewReport(results []Result, to string, skipped []string) Report {
 	rep := Report{SamplesRegistry: to, SkippedImagestreams: []string{}}
 	idx := map[string]int{}
 	for _, r := range results {
@@ -278,13 +280,20 @@ func NewReport(results []Result, to string) Report {
 			rep.Missing++
 		}
 	}
+	// The patch replaces the whole list, so it keeps every stream skipped already and
+	// adds those with missing images: applying it again never un-skips one.
+	skip := map[string]bool{}
+	for _, s := range skipped {
+		skip[s] = true
+	}
 	for _, s := range rep.Streams {
 		if len(s.Missing) > 0 {
-			rep.SkippedImagestreams = append(rep.SkippedImagestreams, s.Name)
+			skip[s.Name] = true
 		}
 	}
-	skipped, _ := jsonList(rep.SkippedImagestreams)
-	rep.Patch = fmt.Sprintf(`oc patch configs.samples.operator.openshift.io cluster --type merge -p '{"spec":{"samplesRegistry":%q,"skippedImagestreams":%s}}'`, to, skipped)
+	rep.SkippedImagestreams = append(rep.SkippedImagestreams, slices.Sorted(maps.Keys(skip))...)
+	list, _ := jsonList(rep.SkippedImagestreams)
+	rep.Patch = fmt.Sprintf(`oc patch configs.samples.operator.openshift.io cluster --type merge -p '{"spec":{"samplesRegistry":%q,"skippedImagestreams":%s}}'`, to, list)
 	return rep
 }
 

@@ -3,6 +3,7 @@ package mirror
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +56,25 @@ func TestValidateRegistryAgreesWithTheConfig(t *testing.T) {
 		if (mirrorErr == nil) != (configErr == nil) {
 			t.Errorf("%q: mirror says %v, the Config says %v", r, mirrorErr, configErr)
 		}
+	}
+}
+
+// The printed patch keeps the streams skipped already and adds those with missing
+// images; applying it and checking again gives the same patch (no skip is undone).
+func TestPatchKeepsTheSkips(t *testing.T) {
+	results := []Result{{Entry: Entry{Stream: "ruby", Tag: "3.3"}}, {Entry: Entry{Stream: "perl", Tag: "5.32"}, Present: true}}
+	rep := NewReport(results, "m.example.com", []string{"mysql", "ruby"})
+	if got := rep.SkippedImagestreams; len(got) != 2 || got[0] != "mysql" || got[1] != "ruby" {
+		t.Errorf("skip list %v, want [mysql ruby]", got)
+	}
+	if !strings.Contains(rep.Patch, `"skippedImagestreams":["mysql","ruby"]`) {
+		t.Errorf("patch %s", rep.Patch)
+	}
+	again := NewReport(results, "m.example.com", rep.SkippedImagestreams)
+	if again.Patch != rep.Patch {
+		t.Errorf("a second check changes the patch: %s", again.Patch)
+	}
+	if none := NewReport([]Result{{Entry: Entry{Stream: "perl", Tag: "5.32"}, Present: true}}, "m.example.com", nil); !strings.Contains(none.Patch, `"skippedImagestreams":[]`) {
+		t.Errorf("nothing missing, nothing skipped: %s", none.Patch)
 	}
 }
