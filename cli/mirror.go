@@ -35,10 +35,12 @@ Usage:
   cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [check flags] [source flags]
 
 Source (default: the content built into this operator, for this machine's architecture):
---from-cluster reads the cluster's imagestreamtag-to-image ConfigMap and skippedImagestreams;
+--from-cluster reads the cluster's imagestreamtag-to-image-all ConfigMap and skippedImagestreams;
 --from-file reads a copy of that ConfigMap saved with
-  oc get configmap imagestreamtag-to-image -n openshift-cluster-samples-operator -o yaml > cm.yaml
-for a site where no host sees both the cluster and the internet.
+  oc get configmap imagestreamtag-to-image-all -n openshift-cluster-samples-operator -o yaml > cm.yaml
+for a site where no host sees both the cluster and the internet. Every source includes the
+jenkins streams: samplesRegistry rewrites them too. (imagestreamtag-to-image, the stock
+operator's ConfigMap, leaves them out; it is read when the -all one is absent.)
 
 Flags:
 `
@@ -192,8 +194,8 @@ func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.arch, "arch", defaultArch(), "the `architecture` of the built-in or --assets-dir content: x86_64, aarch64 (arm64), ppc64le or s390x")
 	fs.StringVar(&o.assets, "assets-dir", "", "a content tree to read (`dir`/<arch>/<group>/imagestreams/*.json) instead of the built-in content")
-	fs.BoolVar(&o.fromCluster, "from-cluster", false, "read the images from the cluster's imagestreamtag-to-image ConfigMap, and its skippedImagestreams")
-	fs.StringVar(&o.fromFile, "from-file", "", "read the images from a saved imagestreamtag-to-image ConfigMap (`file`, YAML or JSON as oc get -o writes it)")
+	fs.BoolVar(&o.fromCluster, "from-cluster", false, "read the images from the cluster's imagestreamtag-to-image-all ConfigMap, and its skippedImagestreams")
+	fs.StringVar(&o.fromFile, "from-file", "", "read the images from a saved imagestreamtag-to-image-all (or imagestreamtag-to-image) ConfigMap (`file`, YAML or JSON as oc get -o writes it)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "the cluster of --from-cluster (`file`; default $KUBECONFIG)")
 	fs.StringVar(&o.opNamespace, "operator-namespace", samplesv1.OperatorNamespace, "the `namespace` of the operator's ConfigMaps, for --from-cluster")
 	fs.StringVar(&o.to, "to", "", "mapping: the mirror (`registry`[:port][/path]) the images go to")
@@ -251,7 +253,7 @@ func load(ctx context.Context, f *mirrorOptions, fromCluster bool, kubeconfig, o
 	if !ok {
 		return nil, nil, fmt.Errorf("no content for architecture %q (%s)", arch, content.SupportedArchitectures)
 	}
-	return mirror.FromMap(imports.MirrorMap(set.ImageStreams), nil), nil, nil
+	return mirror.FromMap(imports.AllImages(set.ImageStreams), nil), nil, nil
 }
 
 // loadFromFile reads a saved ConfigMap: YAML or JSON, as `oc get configmap -o yaml` or
@@ -265,8 +267,8 @@ func loadFromFile(path string) ([]mirror.Entry, error) {
 	if err := yaml.UnmarshalStrict(data, cm); err != nil {
 		return nil, fmt.Errorf("%s is no ConfigMap: %v", path, err)
 	}
-	if cm.Kind != "ConfigMap" || cm.Name != samplesv1.MirrorConfigMap {
-		return nil, fmt.Errorf("%s holds %s %q, not the ConfigMap %s", path, orNone(cm.Kind), cm.Name, samplesv1.MirrorConfigMap)
+	if cm.Kind != "ConfigMap" || (cm.Name != samplesv1.MirrorConfigMap && cm.Name != samplesv1.AllImagesConfigMap) {
+		return nil, fmt.Errorf("%s holds %s %q, not the ConfigMap %s or %s", path, orNone(cm.Kind), cm.Name, samplesv1.AllImagesConfigMap, samplesv1.MirrorConfigMap)
 	}
 	if len(cm.Data) == 0 {
 		return nil, fmt.Errorf("ConfigMap %s in %s lists no image", cm.Name, path)
@@ -282,8 +284,14 @@ func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mir
 	if err != nil {
 		return nil, nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)
 	}
+	// Every image, jenkins included; a cluster run by the stock operator has only the
+	// ConfigMap without them.
 	cm := &corev1.ConfigMap{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.MirrorConfigMap}, cm); err != nil {
+	err = c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.AllImagesConfigMap}, cm)
+	if apierrors.IsNotFound(err) {
+		err = c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.MirrorConfigMap}, cm)
+	}
+	if err != nil {
 		return nil, nil, fmt.Errorf("reading ConfigMap %s/%s: %v", opNamespace, samplesv1.MirrorConfigMap, err)
 	}
 	var skipped []string

@@ -56,6 +56,7 @@ type ConfigReconciler struct {
 	mirrorMu   sync.Mutex
 	mirrorSet  *content.Set
 	mirrorData map[string]string
+	mirrorAll  map[string]string
 
 	// deleted remembers the samples this operator deleted lately (config_removed.go).
 	deletedMu sync.Mutex
@@ -219,7 +220,7 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		Watches(newSample(ImageStreamGVK), toConfig, inSamplesNamespace).
 		Watches(newSample(TemplateGVK), toConfig, inSamplesNamespace).
 		Watches(&corev1.ConfigMap{}, toConfig, only(func(o client.Object) bool {
-			return isImportErrorConfigMap(o, r.OperatorNamespace) || (o.GetNamespace() == r.OperatorNamespace && o.GetName() == samplesv1.MirrorConfigMap)
+			return isImportErrorConfigMap(o, r.OperatorNamespace) || (o.GetNamespace() == r.OperatorNamespace && (o.GetName() == samplesv1.MirrorConfigMap || o.GetName() == samplesv1.AllImagesConfigMap))
 		})).
 		// The cache holds only this secret (cacheOptions); the name is checked anyway.
 		Watches(&corev1.Secret{}, toConfig, named(credentials.SecretName)).

@@ -15,11 +15,20 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 )
 
-// reconcileMirrorMap keeps the imagestreamtag-to-image ConfigMap equal to the content of
-// the Config's architecture, in every management state. It is never deleted.
+// reconcileMirrorMap keeps the imagestreamtag-to-image ConfigMap (byte-compatible with
+// the stock operator's: no jenkins streams) and imagestreamtag-to-image-all (every image)
+// equal to the content of the Config's architecture, in every management state. They
+// are never deleted.
 func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.Set) error {
-	data := r.mirrorMap(set)
-	key := types.NamespacedName{Namespace: r.OperatorNamespace, Name: samplesv1.MirrorConfigMap}
+	stock, all := r.mirrorMaps(set)
+	if err := r.writeImageMap(ctx, samplesv1.MirrorConfigMap, stock); err != nil {
+		return err
+	}
+	return r.writeImageMap(ctx, samplesv1.AllImagesConfigMap, all)
+}
+
+func (r *ConfigReconciler) writeImageMap(ctx context.Context, name string, data map[string]string) error {
+	key := types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}
 	cm := &corev1.ConfigMap{}
 	err := r.Client.Get(ctx, key, cm)
 	if apierrors.IsNotFound(err) {
@@ -48,13 +57,14 @@ func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.
 	return nil
 }
 
-// mirrorMap is the ConfigMap's data for set, computed once per content set (the Source
-// keeps one Set per architecture until the content changes) rather than on every pass.
-func (r *ConfigReconciler) mirrorMap(set *content.Set) map[string]string {
+// mirrorMaps are the two ConfigMaps' data for set, computed once per content set (the
+// Source keeps one Set per architecture until the content changes) rather than on
+// every pass.
+func (r *ConfigReconciler) mirrorMaps(set *content.Set) (stock, all map[string]string) {
 	r.mirrorMu.Lock()
 	defer r.mirrorMu.Unlock()
 	if r.mirrorSet != set {
-		r.mirrorSet, r.mirrorData = set, imports.MirrorMap(set.ImageStreams)
+		r.mirrorSet, r.mirrorData, r.mirrorAll = set, imports.MirrorMap(set.ImageStreams), imports.AllImages(set.ImageStreams)
 	}
-	return r.mirrorData
+	return r.mirrorData, r.mirrorAll
 }

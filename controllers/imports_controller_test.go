@@ -198,6 +198,25 @@ func TestMirrorMap(t *testing.T) {
 	if fmt.Sprint(cm.Data) != fmt.Sprint(want) || cm.Annotations[samplesv1.SamplesVersionAnnotation] != "4.22.0" {
 		t.Errorf("mirror map = %v %v", cm.Data, cm.Annotations)
 	}
+	// The -all ConfigMap: the same, and the jenkins streams, which the stock one leaves
+	// out (TestMirrorMappingMatchesImageStreams has some).
+	var all *corev1.ConfigMap
+	eventually(t, "the ConfigMap of every image written", func() (bool, string) {
+		var ok bool
+		all, ok = errorConfigMap(t, samplesv1.AllImagesConfigMap)
+		return ok, ""
+	})
+	jenkins := 0
+	for k, v := range all.Data {
+		if strings.HasPrefix(k, "jenkins") {
+			jenkins++
+		} else if cm.Data[k] != v {
+			t.Errorf("%s: %s in %s, %s in %s", k, v, samplesv1.AllImagesConfigMap, cm.Data[k], samplesv1.MirrorConfigMap)
+		}
+	}
+	if len(all.Data) != len(cm.Data)+jenkins {
+		t.Errorf("%s has %d entries, %d of jenkins streams; %s has %d", samplesv1.AllImagesConfigMap, len(all.Data), jenkins, samplesv1.MirrorConfigMap, len(cm.Data))
+	}
 	if err := env.Client.Delete(context.Background(), cm); err != nil {
 		t.Fatal(err)
 	}

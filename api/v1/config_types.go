@@ -24,6 +24,11 @@ const (
 	// MirrorConfigMap, in the operator namespace, lists every image the samples use as
 	// <imagestream>_<tag>: <image>, for mirroring to a disconnected cluster.
 	MirrorConfigMap = "imagestreamtag-to-image"
+	// AllImagesConfigMap, in the operator namespace, is MirrorConfigMap with the jenkins
+	// streams too: the stock ConfigMap leaves them out (their images once came with the
+	// release payload), yet samplesRegistry rewrites them like every other stream, so a
+	// mirror needs them. The mirror commands read it; this operator's own.
+	AllImagesConfigMap = "imagestreamtag-to-image-all"
 	// InstalledConfigMap, in the operator namespace, records the samples this operator
 	// created or adopted under any release (keys imagestreams and templates, one name a
 	// line), so that Removed and the Config's deletion also remove samples a later

@@ -130,11 +130,23 @@ func NextRetry(stream string, last time.Time, interval time.Duration) time.Time 
 }
 
 // MirrorMap is the imagestreamtag-to-image content: "<stream>_<tag>" to the DockerImage
-// reference exactly as the content has it, for every stream not named jenkins*.
+// reference exactly as the content has it, for every stream not named jenkins*, as the
+// stock operator publishes it.
 func MirrorMap(streams map[string]*unstructured.Unstructured) map[string]string {
+	return imageMap(streams, false)
+}
+
+// AllImages is MirrorMap with the jenkins streams too: what a mirror must hold, since
+// samplesRegistry rewrites every stream (the imagestreamtag-to-image-all ConfigMap and
+// the mirror commands).
+func AllImages(streams map[string]*unstructured.Unstructured) map[string]string {
+	return imageMap(streams, true)
+}
+
+func imageMap(streams map[string]*unstructured.Unstructured, jenkins bool) map[string]string {
 	out := map[string]string{}
 	for name, is := range streams {
-		if strings.HasPrefix(name, "jenkins") {
+		if !jenkins && strings.HasPrefix(name, "jenkins") {
 			continue
 		}
 		tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
