@@ -229,7 +229,7 @@ func TestRunbooksNameOnlyWhatExists(t *testing.T) {
 		}
 		for _, m := range configMap.FindAllStringSubmatch(text, -1) {
 			checked["ConfigMaps"]++
-			if m[1] != samplesv1.MirrorConfigMap {
+			if m[1] != samplesv1.MirrorConfigMap && m[1] != samplesv1.AllImagesConfigMap && m[1] != samplesv1.InstalledConfigMap {
 				bad("ConfigMap", m[1])
 			}
 		}
