@@ -1,56 +1,35 @@
 package mirror
 
 import (
-	"bytes"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 
+	"github.com/docker/cli/cli/config/configfile"
 	"github.com/google/go-containerregistry/pkg/authn"
 )
 
-// authFile is a registry auth file in the docker/podman format.
-type authFile struct {
-	Auths map[string]struct {
-		Auth     string `json:"auth"`
-		Username string `json:"username"`
-		Password string `json:"password"`
-	} `json:"auths"`
-	// CredsStore names the credential helper (docker-credential-<name>) for every
-	// registry without an auths entry; CredHelpers names one per registry.
-	CredsStore  string            `json:"credsStore"`
-	CredHelpers map[string]string `json:"credHelpers"`
-}
-
-// AuthFileKeychain reads credentials per registry host from an auth file: its auths
-// entries, and otherwise the credential helpers it names, run as docker runs them.
+// AuthFileKeychain reads credentials per registry from a docker or podman auth file with
+// docker/cli's own config package: its auths entries, and the credential helpers its
+// credHelpers and credsStore name, run as docker runs them. On top, podman's entries
+// for one repository ("host/path", which docker does not have) win for that path.
 func AuthFileKeychain(path string) (authn.Keychain, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the auth file: %v", err)
 	}
-	var f authFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	defer f.Close()
+	cf := configfile.New(path)
+	if err := cf.LoadFromReader(f); err != nil {
 		return nil, fmt.Errorf("auth file %s is not a docker/podman auth file: %v", path, err)
 	}
-	k := &keychain{auths: map[string]authn.Authenticator{}, helpers: map[string]string{}, store: f.CredsStore, path: path}
-	for host, a := range f.Auths {
-		cfg := authn.AuthConfig{Username: a.Username, Password: a.Password}
-		if a.Auth != "" {
-			raw, err := base64.StdEncoding.DecodeString(a.Auth)
-			if err != nil {
-				return nil, fmt.Errorf("auth file %s: the auth of %s is not base64", path, host)
-			}
-			cfg.Username, cfg.Password, _ = strings.Cut(string(raw), ":")
+	k := &keychain{file: cf, path: path, repos: map[string]authn.Authenticator{}}
+	for key, a := range cf.AuthConfigs {
+		if scoped := normalizeHost(key); strings.Contains(scoped, "/") {
+			k.repos[scoped] = authn.FromConfig(authn.AuthConfig{Username: a.Username, Password: a.Password,
+				IdentityToken: a.IdentityToken, RegistryToken: a.RegistryToken})
 		}
-		k.auths[normalizeHost(host)] = authn.FromConfig(cfg)
-	}
-	for host, helper := range f.CredHelpers {
-		k.helpers[normalizeHost(host)] = helper
 	}
 	return k, nil
 }
@@ -60,62 +39,36 @@ func normalizeHost(h string) string {
 }
 
 type keychain struct {
-	auths   map[string]authn.Authenticator
-	helpers map[string]string
-	store   string
-	path    string
+	file  *configfile.ConfigFile
+	path  string
+	repos map[string]authn.Authenticator
 }
 
-// Resolve implements authn.Keychain: the most specific auths entry (host/path, then
-// host) wins, then the registry's credential helper, then the file's credsStore.
+// Resolve implements authn.Keychain.
 func (k *keychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	if repo, ok := r.(interface{ RepositoryStr() string }); ok {
-		if a, ok := k.auths[r.RegistryStr()+"/"+repo.RepositoryStr()]; ok {
+		if a, ok := k.repos[r.RegistryStr()+"/"+repo.RepositoryStr()]; ok {
 			return a, nil
 		}
 	}
-	if a, ok := k.auths[r.RegistryStr()]; ok {
-		return a, nil
-	}
-	helper := k.helpers[r.RegistryStr()]
+	host := r.RegistryStr()
+	helper := k.file.CredentialHelpers[host]
 	if helper == "" {
-		helper = k.store
+		helper = k.file.CredentialsStore
 	}
-	if helper == "" {
-		return authn.Anonymous, nil
-	}
-	user, secret, err := runHelper(helper, r.RegistryStr())
-	if err != nil {
-		return nil, fmt.Errorf("auth file %s: credential helper %q for %s: %w", k.path, helper, r.RegistryStr(), err)
-	}
-	if user == "" && secret == "" {
-		return authn.Anonymous, nil
-	}
-	return authn.FromConfig(authn.AuthConfig{Username: user, Password: secret}), nil
-}
-
-// runHelper asks docker-credential-<helper> for a registry's credentials, as docker
-// does: "get" with the server on standard input, JSON on standard output.
-func runHelper(helper, server string) (user, secret string, err error) {
-	bin := "docker-credential-" + helper
-	if _, err := exec.LookPath(bin); err != nil {
-		return "", "", fmt.Errorf("%s is not on PATH: install it, or put the credentials in the file's auths", bin)
-	}
-	cmd := exec.Command(bin, "get")
-	cmd.Stdin = strings.NewReader(server)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(string(out) + stderr.String())
-		if strings.Contains(msg, "credentials not found") {
-			return "", "", nil
+	if helper != "" {
+		// Say plainly what is missing, before the library's generic exec error.
+		if _, err := exec.LookPath("docker-credential-" + helper); err != nil {
+			return nil, fmt.Errorf("auth file %s: credential helper %q for %s: docker-credential-%s is not on PATH: install it, or put the credentials in the file's auths", k.path, helper, host, helper)
 		}
-		return "", "", fmt.Errorf("%s get: %v: %s", bin, err, msg)
 	}
-	var creds struct{ Username, Secret string }
-	if err := json.Unmarshal(out, &creds); err != nil {
-		return "", "", errors.New(bin + " get: not a JSON answer")
+	ac, err := k.file.GetAuthConfig(host)
+	if err != nil {
+		return nil, fmt.Errorf("auth file %s: credentials for %s: %w", k.path, host, err)
 	}
-	return creds.Username, creds.Secret, nil
+	if ac.Username == "" && ac.Password == "" && ac.IdentityToken == "" && ac.RegistryToken == "" {
+		return authn.Anonymous, nil
+	}
+	return authn.FromConfig(authn.AuthConfig{Username: ac.Username, Password: ac.Password,
+		IdentityToken: ac.IdentityToken, RegistryToken: ac.RegistryToken}), nil
 }

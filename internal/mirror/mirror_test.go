@@ -3,9 +3,13 @@ package mirror
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
@@ -76,5 +80,57 @@ func TestPatchKeepsTheSkips(t *testing.T) {
 	}
 	if none := NewReport([]Result{{Entry: Entry{Stream: "perl", Tag: "5.32"}, Present: true}}, "m.example.com", nil); !strings.Contains(none.Patch, `"skippedImagestreams":[]`) {
 		t.Errorf("nothing missing, nothing skipped: %s", none.Patch)
+	}
+}
+
+// The auth file is read as docker reads it (docker/cli's config package), with podman's
+// per-repository entries on top.
+func TestAuthFileKeychain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "auth.json")
+	// dXNlcjpwYXNz is user:pass, b3RoZXI6c2VjcmV0 other:secret.
+	if err := os.WriteFile(path, []byte(`{"auths":{
+		"https://mirror.example.com":{"auth":"dXNlcjpwYXNz"},
+		"mirror.example.com/team/app":{"auth":"b3RoZXI6c2VjcmV0"},
+		"plain.example.com:5000":{"username":"u","password":"p"}},
+		"credHelpers":{"helped.example.com":"nosuchhelper-test"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := AuthFileKeychain(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := func(ref string) (string, error) {
+		repo, err := name.NewRepository(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := k.Resolve(repo)
+		if err != nil {
+			return "", err
+		}
+		cfg, err := a.Authorization()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Username + ":" + cfg.Password, nil
+	}
+	for ref, want := range map[string]string{
+		"mirror.example.com/ubi9/ruby-33": "user:pass",
+		"mirror.example.com/team/app":     "other:secret",
+		"plain.example.com:5000/a/b":      "u:p",
+		"elsewhere.example.com/a/b":       ":",
+	} {
+		if got, err := auth(ref); err != nil || got != want {
+			t.Errorf("%s: %q %v, want %q", ref, got, err, want)
+		}
+	}
+	if _, err := auth("helped.example.com/a/b"); err == nil || !strings.Contains(err.Error(), "docker-credential-nosuchhelper-test is not on PATH") {
+		t.Errorf("a missing helper: %v", err)
+	}
+	if err := os.WriteFile(path, []byte(`not json`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AuthFileKeychain(path); err == nil || !strings.Contains(err.Error(), "is not a docker/podman auth file") {
+		t.Errorf("a broken file: %v", err)
 	}
 }
