@@ -163,6 +163,11 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 				return fail(1, "%v", err)
 			}
 		}
+		if f.caFile != "" {
+			if opts.RootCAs, err = mirror.CertPool(f.caFile); err != nil {
+				return fail(1, "--certificate-authority: %v", err)
+			}
+		}
 		results, err := mirror.Check(ctx, entries, *reg, opts)
 		if err != nil {
 			prog.clear()
@@ -182,10 +187,10 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 
 // mirrorOptions are the flags of the mirror subcommands (usage lists them).
 type mirrorOptions struct {
-	arch, assets, fromFile, kubeconfig, opNamespace, to, registry, authfile, output string
-	fromCluster, insecure, plainHTTP, failOnMissing, quiet                          bool
-	timeout, deadline                                                               time.Duration
-	concurrency                                                                     int
+	arch, assets, fromFile, kubeconfig, opNamespace, to, registry, authfile, output, caFile string
+	fromCluster, insecure, plainHTTP, failOnMissing, quiet                                  bool
+	timeout, deadline                                                                       time.Duration
+	concurrency                                                                             int
 }
 
 func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
@@ -201,6 +206,7 @@ func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
 	fs.StringVar(&o.to, "to", "", "mapping: the mirror (`registry`[:port][/path]) the images go to")
 	fs.StringVar(&o.registry, "registry", "", "check: the mirror (`registry`[:port][/path]) to look the images up in, as samplesRegistry will be")
 	fs.StringVar(&o.authfile, "authfile", "", "check: a docker/podman auth `file`; its auths, credHelpers and credsStore are used")
+	fs.StringVar(&o.caFile, "certificate-authority", "", "check: a PEM `file` of the CAs to trust for the mirror, the bundle the cluster trusts (images.config.openshift.io/cluster spec.additionalTrustedCA) instead of the system's")
 	fs.BoolVar(&o.insecure, "insecure", false, "check: do not verify the mirror's TLS certificate (TLS is still used)")
 	fs.BoolVar(&o.plainHTTP, "plain-http", false, "check: talk to the mirror over HTTP, without TLS (credentials travel in clear)")
 	fs.DurationVar(&o.timeout, "timeout", mirror.DefaultRequestTimeout, "check: bound of one request: connect, TLS handshake, response")

@@ -6,11 +6,13 @@ package mirror
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -101,6 +103,9 @@ type CheckOptions struct {
 	Keychain authn.Keychain
 	// Insecure skips TLS verification; it never downgrades to plain HTTP.
 	Insecure bool
+	// RootCAs, when set, are the only authorities the mirror's certificate is checked
+	// against: the CA bundle the cluster trusts for it (additionalTrustedCA).
+	RootCAs *x509.CertPool
 	// PlainHTTP talks to the mirror over HTTP, without TLS.
 	PlainHTTP   bool
 	Concurrency int
@@ -211,6 +216,9 @@ func transportFor(o CheckOptions) *http.Transport {
 	if o.Insecure {
 		tr.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // --insecure asks for it
 	}
+	if o.RootCAs != nil {
+		tr.TLSClientConfig.RootCAs = o.RootCAs
+	}
 	return tr
 }
 
@@ -309,4 +317,18 @@ func (h httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.URL.Scheme = "https"
 	}
 	return h.next.RoundTrip(req)
+}
+
+// CertPool reads a PEM bundle of CA certificates (the file given to
+// --certificate-authority, the bundle the cluster's additionalTrustedCA holds).
+func CertPool(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the CA bundle: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
 }

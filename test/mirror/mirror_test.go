@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
@@ -288,6 +289,18 @@ func TestCheckTLSAndCredentialHelpers(t *testing.T) {
 	code, _, errOut = run(t, "check", "--arch", "x86_64", "--registry", host+"/m", "--authfile", auth)
 	if code != 1 || !strings.Contains(errOut, "certificate") {
 		t.Errorf("an unknown certificate without --insecure: exit %d: %s", code, errOut)
+	}
+	// The CA the cluster trusts for the mirror: verified, no --insecure needed.
+	caFile := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "check", "--arch", "x86_64", "--registry", host+"/m", "--authfile", auth, "--certificate-authority", caFile, "-o", "json")
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Missing == 0 {
+		t.Errorf("--certificate-authority: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "check", "--arch", "x86_64", "--registry", host+"/m", "--certificate-authority", auth); code != 1 || !strings.Contains(errOut, "holds no PEM certificate") {
+		t.Errorf("a file that is no CA bundle: exit %d: %s", code, errOut)
 	}
 	// A plain-HTTP mirror with --insecure: refused, not downgraded.
 	plain := authRegistry(t)
