@@ -33,6 +33,8 @@ Usage:
   cluster-samples-operator mirror images  [source flags]
   cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH] [source flags]
   cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [check flags] [source flags]
+  cluster-samples-operator mirror imageset [source flags]   an oc-mirror v2 ImageSetConfiguration
+                                                          with the images as additionalImages
 
 Source (default: the content built into this operator, for this machine's architecture):
 --from-cluster reads the cluster's imagestreamtag-to-image-all ConfigMap and skippedImagestreams;
@@ -55,6 +57,8 @@ Examples:
   # Mirror it: the destinations are exactly what the operator will use
   cluster-samples-operator mirror mapping --to mirror.example.com:5000/samples > mapping.txt
   oc image mirror -f mapping.txt
+  # Sites that mirror with oc-mirror v2: add the samples to the image set
+  cluster-samples-operator mirror imageset --from-cluster > samples-imageset.yaml
   # What made it, and the Config change to apply (it keeps the streams skipped already)
   cluster-samples-operator mirror check --registry mirror.example.com:5000/samples --authfile ~/.docker/config.json
 `
@@ -121,9 +125,9 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		return fail(2, "unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	switch sub {
-	case "images", "mapping", "check":
+	case "images", "mapping", "check", "imageset":
 	default:
-		return fail(2, "unknown subcommand (images, mapping or check; see --help)")
+		return fail(2, "unknown subcommand (images, mapping, check or imageset; see --help)")
 	}
 	prog := newProgress(stderr, f.quiet)
 	if *fromCluster && f.fromFile != "" {
@@ -140,6 +144,13 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 			stdout.printf("%s\n", img)
 		}
 		prog.finish("%d images for %d image stream tags", len(imgs), len(entries))
+	case "imageset":
+		data, err := yaml.Marshal(mirror.ImageSet(mirror.Images(entries)))
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		stdout.print(string(data))
+		prog.finish("%d images as the additionalImages of an oc-mirror ImageSetConfiguration", len(mirror.Images(entries)))
 	case "mapping":
 		if err := mirror.ValidateRegistry(*to); err != nil {
 			return fail(2, "--to: %v", err)

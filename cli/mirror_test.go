@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 func mirrorRun(args ...string) (int, string, string) {
@@ -75,5 +77,52 @@ func TestMirrorHelpListsEveryFlag(t *testing.T) {
 	}
 	if !strings.Contains(out, "Exit codes: 0") || !strings.Contains(out, "3 images are missing") {
 		t.Errorf("no exit codes in the help:\n%s", out)
+	}
+}
+
+// imageSetConfiguration mirrors the documented fields of oc-mirror v2's
+// ImageSetConfiguration (oc-mirror's module is not served here), so that the output is
+// decoded strictly: a field oc-mirror does not have fails the test.
+type imageSetConfiguration struct {
+	Kind       string `json:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Mirror     struct {
+		Platform         map[string]any   `json:"platform,omitempty"`
+		Operators        []map[string]any `json:"operators,omitempty"`
+		AdditionalImages []struct {
+			Name string `json:"name"`
+		} `json:"additionalImages"`
+		BlockedImages []map[string]any `json:"blockedImages,omitempty"`
+		Helm          map[string]any   `json:"helm,omitempty"`
+	} `json:"mirror"`
+}
+
+func TestMirrorImageSet(t *testing.T) {
+	code, out, errOut := mirrorRun("imageset", "--arch", "x86_64")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var isc imageSetConfiguration
+	if err := yaml.UnmarshalStrict([]byte(out), &isc); err != nil {
+		t.Fatalf("not an ImageSetConfiguration: %v\n%s", err, out)
+	}
+	if isc.Kind != "ImageSetConfiguration" || isc.APIVersion != "mirror.openshift.io/v2alpha1" {
+		t.Errorf("kind %q apiVersion %q", isc.Kind, isc.APIVersion)
+	}
+	_, images, _ := mirrorRun("images", "--arch", "x86_64")
+	want := strings.Fields(images)
+	var got []string
+	for _, img := range isc.Mirror.AdditionalImages {
+		got = append(got, img.Name)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") || len(want) < 30 {
+		t.Errorf("additionalImages %d, the inventory's images %d", len(got), len(want))
+	}
+	jenkins := false
+	for _, img := range got {
+		jenkins = jenkins || strings.Contains(img, "jenkins")
+	}
+	if !jenkins {
+		t.Error("the jenkins images are left out")
 	}
 }

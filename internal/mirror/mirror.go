@@ -332,3 +332,29 @@ func CertPool(path string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// ImageSetConfiguration is the part of oc-mirror v2's ImageSetConfiguration
+// (apiVersion mirror.openshift.io/v2alpha1) the samples fill: their images as
+// additionalImages, so that a site that mirrors with oc-mirror adds them to its workflow.
+type ImageSetConfiguration struct {
+	Kind       string `json:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Mirror     struct {
+		AdditionalImages []AdditionalImage `json:"additionalImages"`
+	} `json:"mirror"`
+}
+
+// AdditionalImage is one image of ImageSetConfiguration.mirror.additionalImages.
+type AdditionalImage struct {
+	Name string `json:"name"`
+}
+
+// ImageSet is the ImageSetConfiguration of images.
+func ImageSet(images []string) ImageSetConfiguration {
+	c := ImageSetConfiguration{Kind: "ImageSetConfiguration", APIVersion: "mirror.openshift.io/v2alpha1"}
+	c.Mirror.AdditionalImages = []AdditionalImage{}
+	for _, img := range images {
+		c.Mirror.AdditionalImages = append(c.Mirror.AdditionalImages, AdditionalImage{Name: img})
+	}
+	return c
+}
