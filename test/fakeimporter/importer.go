@@ -33,6 +33,10 @@ type ImportRecord struct {
 type Importer struct {
 	Registry *Registry
 	client   client.Client
+	// reader reads past the cache (per-host mode: the pull secret and CAs).
+	reader client.Reader
+	// hosts are the registry hosts pulled from directly (PullFromHosts).
+	hosts map[string]bool
 
 	mu      sync.Mutex
 	imports []ImportRecord
@@ -51,7 +55,7 @@ func Start(ctx context.Context, cfg *rest.Config, reg *Registry) (*Importer, err
 	if err != nil {
 		return nil, err
 	}
-	imp := &Importer{Registry: reg, client: mgr.GetClient()}
+	imp := &Importer{Registry: reg, client: mgr.GetClient(), reader: mgr.GetAPIReader()}
 	err = ctrl.NewControllerManagedBy(mgr).Named("fake-importer-imagestreams").
 		For(&imagev1.ImageStream{}).
 		Complete(ctrlFunc(imp.reconcileStream))
@@ -180,7 +184,7 @@ func (i *Importer) importTags(ctx context.Context, is *imagev1.ImageStream, due 
 			continue
 		}
 		st := statusTag(is, tag.Name)
-		digest, err := i.Registry.Resolve(ctx, tag.From.Name)
+		digest, err := i.resolve(ctx, tag.From.Name)
 		st.Conditions = slices.DeleteFunc(st.Conditions, func(c imagev1.TagEventCondition) bool {
 			return c.Type == imagev1.ImportSuccess
 		})
