@@ -108,7 +108,6 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 	}
 	sub := args[0]
 	fs, f := mirrorFlags(sub)
-	arch, assets, fromCluster, kubeconfig, opNamespace := &f.arch, &f.assets, &f.fromCluster, &f.kubeconfig, &f.opNamespace
 	to, reg, authfile, insecure, plainHTTP := &f.to, &f.registry, &f.authfile, &f.insecure, &f.plainHTTP
 	requestTimeout, deadline, output, failOnMissing, concurrency := &f.timeout, &f.deadline, &f.output, &f.failOnMissing, &f.concurrency
 	fail := func(code int, format string, a ...any) int {
@@ -130,10 +129,10 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		return fail(2, "unknown subcommand (images, mapping, check or imageset; see --help)")
 	}
 	prog := newProgress(stderr, f.quiet)
-	if *fromCluster && f.fromFile != "" {
+	if f.fromCluster && f.fromFile != "" {
 		return fail(2, "--from-cluster and --from-file are two sources; give one")
 	}
-	entries, skipped, err := load(ctx, f, *fromCluster, *kubeconfig, *opNamespace, *assets, *arch)
+	entries, skipped, err := load(ctx, f)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -250,25 +249,25 @@ func defaultArch() string { return bootstrap.ArchitectureForGOARCH(runtime.GOARC
 
 // load returns the entries of the source the flags name, and the streams the cluster
 // skips already (from the Config, with --from-cluster).
-func load(ctx context.Context, f *mirrorOptions, fromCluster bool, kubeconfig, opNamespace, assets, arch string) ([]mirror.Entry, []string, error) {
-	if fromCluster {
-		return loadFromCluster(ctx, kubeconfig, opNamespace)
+func load(ctx context.Context, f *mirrorOptions) ([]mirror.Entry, []string, error) {
+	if f.fromCluster {
+		return loadFromCluster(ctx, f.kubeconfig, f.opNamespace)
 	}
 	if f.fromFile != "" {
 		entries, err := loadFromFile(f.fromFile)
 		return entries, nil, err
 	}
 	fsys := content.Embedded()
-	if assets != "" {
-		fsys = os.DirFS(assets)
+	if f.assets != "" {
+		fsys = os.DirFS(f.assets)
 	}
 	inv, err := content.Load(fsys)
 	if err != nil {
 		return nil, nil, err
 	}
-	set, ok := inv.For(arch)
+	set, ok := inv.For(f.arch)
 	if !ok {
-		return nil, nil, fmt.Errorf("no content for architecture %q (%s)", arch, content.SupportedArchitectures)
+		return nil, nil, fmt.Errorf("no content for architecture %q (%s)", f.arch, content.SupportedArchitectures)
 	}
 	return mirror.FromMap(imports.AllImages(set.ImageStreams), nil), nil, nil
 }

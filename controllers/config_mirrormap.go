@@ -28,30 +28,40 @@ func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.
 }
 
 func (r *ConfigReconciler) writeImageMap(ctx context.Context, name string, data map[string]string) error {
-	key := types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}
 	cm := &corev1.ConfigMap{}
-	err := r.Client.Get(ctx, key, cm)
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}, cm)
 	if apierrors.IsNotFound(err) {
-		cm = &corev1.ConfigMap{Data: maps.Clone(data)} // the response is decoded into it
+		cm = nil
+	} else if err != nil {
+		return err
+	} else if maps.Equal(cm.Data, data) && cm.Annotations[samplesv1.SamplesVersionAnnotation] == r.Version {
+		return nil
+	}
+	return r.writeOperatorConfigMap(ctx, cm, name, data)
+}
+
+// writeOperatorConfigMap makes a ConfigMap of the operator namespace hold data, stamped
+// with the release: it creates it when existing is nil, else patches existing (with
+// its resourceVersion, so a change made meanwhile is not overwritten). The caller has
+// checked that something differs.
+func (r *ConfigReconciler) writeOperatorConfigMap(ctx context.Context, existing *corev1.ConfigMap, name string, data map[string]string) error {
+	key := types.NamespacedName{Namespace: r.OperatorNamespace, Name: name}
+	if existing == nil {
+		cm := &corev1.ConfigMap{Data: maps.Clone(data)} // the response is decoded into it
 		cm.Namespace, cm.Name = key.Namespace, key.Name
 		cm.Annotations = map[string]string{samplesv1.SamplesVersionAnnotation: r.Version}
 		if err := r.Client.Create(ctx, cm); err != nil {
 			return fmt.Errorf("creating ConfigMap %s: %w", key, err)
 		}
 		return nil
-	} else if err != nil {
-		return err
 	}
-	if maps.Equal(cm.Data, data) && cm.Annotations[samplesv1.SamplesVersionAnnotation] == r.Version {
-		return nil
+	orig := existing.DeepCopy()
+	existing.Data = maps.Clone(data)
+	if existing.Annotations == nil {
+		existing.Annotations = map[string]string{}
 	}
-	orig := cm.DeepCopy()
-	cm.Data = maps.Clone(data)
-	if cm.Annotations == nil {
-		cm.Annotations = map[string]string{}
-	}
-	cm.Annotations[samplesv1.SamplesVersionAnnotation] = r.Version
-	if err := r.Client.Patch(ctx, cm, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+	existing.Annotations[samplesv1.SamplesVersionAnnotation] = r.Version
+	if err := r.Client.Patch(ctx, existing, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("updating ConfigMap %s: %w", key, err)
 	}
 	return nil

@@ -38,41 +38,20 @@ func (r *ConfigReconciler) installedRecord(ctx context.Context, reader client.Re
 // changes it. A create refused because the cache had not yet seen the record is
 // done again on the record read past the cache.
 func (r *ConfigReconciler) updateRecord(ctx context.Context, next func(record.Names) record.Names) error {
-	what := fmt.Sprintf("ConfigMap %s/%s", r.OperatorNamespace, samplesv1.InstalledConfigMap)
 	for _, reader := range []client.Reader{r.Client, r.APIReader} {
 		had, cm, err := r.installedRecord(ctx, reader)
 		if err != nil {
 			return err
 		}
 		names := next(had)
-		switch {
-		case cm == nil && names.Empty(), cm != nil && had.Equal(names):
-			return nil
-		case cm == nil:
-			cm = &corev1.ConfigMap{Data: names.Data()}
-			cm.Namespace, cm.Name = r.OperatorNamespace, samplesv1.InstalledConfigMap
-			cm.Annotations = map[string]string{samplesv1.SamplesVersionAnnotation: r.Version}
-			err := r.Client.Create(ctx, cm)
-			if apierrors.IsAlreadyExists(err) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("creating %s: %w", what, err)
-			}
+		if cm == nil && names.Empty() || cm != nil && had.Equal(names) {
 			return nil
 		}
-		orig := cm.DeepCopy()
-		cm.Data = names.Data()
-		if cm.Annotations == nil {
-			cm.Annotations = map[string]string{}
+		if err := r.writeOperatorConfigMap(ctx, cm, samplesv1.InstalledConfigMap, names.Data()); !apierrors.IsAlreadyExists(err) {
+			return err
 		}
-		cm.Annotations[samplesv1.SamplesVersionAnnotation] = r.Version
-		if err := r.Client.Patch(ctx, cm, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-			return fmt.Errorf("updating %s: %w", what, err)
-		}
-		return nil
 	}
-	return fmt.Errorf("creating %s: it exists, yet cannot be read", what)
+	return fmt.Errorf("creating ConfigMap %s/%s: it exists, yet cannot be read", r.OperatorNamespace, samplesv1.InstalledConfigMap)
 }
 
 // remember adds the samples a complete Managed pass installed to the record.

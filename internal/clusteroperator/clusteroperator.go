@@ -217,3 +217,17 @@ func WaitingForAPIs(existing []configv1.ClusterOperatorStatusCondition, missing 
 		{Type: configv1.OperatorDegraded, Status: configv1.ConditionFalse, Reason: ReasonWaitingForAPIs, Message: msg},
 	}
 }
+
+// Condition returns the ClusterOperator's condition of type t, or nil (also for a nil
+// ClusterOperator).
+func Condition(co *configv1.ClusterOperator, t configv1.ClusterStatusConditionType) *configv1.ClusterOperatorStatusCondition {
+	if co == nil {
+		return nil
+	}
+	for i := range co.Status.Conditions {
+		if co.Status.Conditions[i].Type == t {
+			return &co.Status.Conditions[i]
+		}
+	}
+	return nil
+}

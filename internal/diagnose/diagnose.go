@@ -15,6 +15,7 @@ import (
 	configv1 "github.com/openshift/api/config/v1"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
@@ -52,9 +53,6 @@ func Signals(in Inputs) (verdict.Signals, []string) {
 	for _, f := range in.Failing {
 		names = append(names, f.Name)
 		retried = retried || (!f.LastRetry.IsZero() && now.Sub(f.LastRetry) < verdict.RetryWindow)
-	}
-	if in.Config == nil || in.Config.Status.ManagementState != samplesv1.Managed {
-		names = nil // the operator reports import failures only while Managed
 	}
 	s := verdict.Read(in.Config, in.ClusterOperator, names)
 	return s, s.Firing(retried)
@@ -106,7 +104,7 @@ func Next(in Inputs) Step {
 		return step("the Config is invalid: "+c.Message, "Fix the Config as the message says.",
 			"oc edit configs.samples.operator.openshift.io cluster", raised(verdict.AlertInvalidConfig))
 	}
-	if deg := coCondition(in.ClusterOperator, configv1.OperatorDegraded); sig.Degraded && deg != nil {
+	if deg := clusteroperator.Condition(in.ClusterOperator, configv1.OperatorDegraded); sig.Degraded && deg != nil {
 		return step(fmt.Sprintf("the operator is Degraded (%s): %s", deg.Reason, deg.Message),
 			"Act on the reason, as the runbook lists for each.",
 			"oc logs -n "+samplesv1.OperatorNamespace+" deployment/cluster-samples-operator", raised(verdict.AlertDegraded))
@@ -247,16 +245,4 @@ func classifyOne(e string) Cause {
 		return CauseNotFound
 	}
 	return CauseOther
-}
-
-func coCondition(co *configv1.ClusterOperator, t configv1.ClusterStatusConditionType) *configv1.ClusterOperatorStatusCondition {
-	if co == nil {
-		return nil
-	}
-	for i := range co.Status.Conditions {
-		if co.Status.Conditions[i].Type == t {
-			return &co.Status.Conditions[i]
-		}
-	}
-	return nil
 }

@@ -140,7 +140,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for _, name := range streams {
-		gauge(c.failedImport, failing[name], name)
+		_, found := slices.BinarySearch(s.Failing, name)
+		gauge(c.failedImport, found, name)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -32,7 +33,7 @@ type Inputs struct {
 	// OperatorNamespace holds the import-error ConfigMaps (named in a message).
 	OperatorNamespace string
 	// Image is images.config.openshift.io/cluster, nil when there is none.
-	Image *imageConfig
+	Image *configv1.Image
 	// Credentials is the pull secret's verdict, read only while it matters (Managed,
 	// and samplesRegistry empty or Red Hat's).
 	Credentials credentials.Verdict

@@ -10,6 +10,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 )
 
@@ -37,12 +38,8 @@ type Signals struct {
 // (nil: none) and the names of the import-error ConfigMaps.
 func Read(cfg *samplesv1.Config, co *configv1.ClusterOperator, failing []string) Signals {
 	s := Signals{TBRInaccessible: bootstrap.TBRInaccessible(cfg)}
-	if co != nil {
-		for _, c := range co.Status.Conditions {
-			if c.Type == configv1.OperatorDegraded {
-				s.Degraded = c.Status == configv1.ConditionTrue
-			}
-		}
+	if c := clusteroperator.Condition(co, configv1.OperatorDegraded); c != nil {
+		s.Degraded = c.Status == configv1.ConditionTrue
 	}
 	if cfg == nil {
 		return s

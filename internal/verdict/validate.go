@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 
-	configv1 "github.com/openshift/api/config/v1"
-
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
@@ -141,6 +139,3 @@ func sameArch(a, b string) bool {
 	db, _ := content.ArchDir(b)
 	return da == db
 }
-
-// imageConfig is the type of Inputs.Image, named here so the field reads plainly.
-type imageConfig = configv1.Image

@@ -4,16 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/pem"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	configv1 "github.com/openshift/api/config/v1"
@@ -27,17 +22,7 @@ import (
 // 401 until the pull secret has the mirror's credentials, then succeeds.
 func TestPullFromAHostAsTheClusterWould(t *testing.T) {
 	ctx := context.Background()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "mirror-user" || p != "mirror-pass" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="mirror"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
+	srv := NewAuthTLSServer("mirror-user", "mirror-pass")
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "https://")
 	ref := host + "/samples/ubi9/ruby-33:latest"

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -113,4 +114,22 @@ func (r *Registry) Delete(ctx context.Context, ref string) error {
 		return err
 	}
 	return remote.Delete(l, remote.WithContext(ctx))
+}
+
+// NewAuthTLSServer serves a new, empty OCI registry on loopback over TLS (httptest's own
+// certificate, srv.Certificate()) that demands basic auth user:password, as a mirror
+// with its own CA does. The caller closes it.
+func NewAuthTLSServer(user, password string) *httptest.Server {
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="mirror"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
 }

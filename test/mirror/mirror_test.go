@@ -33,6 +33,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
+	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -256,17 +257,7 @@ func TestCheckAgainstAHangingMirror(t *testing.T) {
 // HTTP; without it an unknown certificate is refused. The credentials come from a
 // credential helper named by the auth file's credsStore, run as docker runs it.
 func TestCheckTLSAndCredentialHelpers(t *testing.T) {
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "helper-user" || p != "helper-secret" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	tlsSrv.StartTLS()
+	tlsSrv := fakeimporter.NewAuthTLSServer("helper-user", "helper-secret")
 	t.Cleanup(tlsSrv.Close)
 	host := strings.TrimPrefix(tlsSrv.URL, "https://")
 

@@ -74,7 +74,7 @@ func TestSignalMatrix(t *testing.T) {
 	m.state("a failing alias tag ("+alias+")", []string{verdict.AlertImportFailing}, m.settled([]string{alias}))
 	m.healStreams()
 
-	m.refuse("refuse-import-retries", "imagestreamimports", "true", "ImageStreamImport")
+	m.refuse("refuse-import-retries", "imagestreamimports", "false", "ImageStreamImport")
 	m.failStreams("php")
 	m.state("retries refused by the API", []string{verdict.AlertRetriesMissing}, m.settled([]string{"php"}))
 	m.allow("refuse-import-retries")
@@ -120,7 +120,7 @@ func TestSignalMatrix(t *testing.T) {
 	refused := func(degraded bool) func(o *observed) (bool, string) {
 		return func(o *observed) (bool, string) {
 			c := conditions.Get(o.cfg.Status.Conditions, samplesv1.SamplesExist)
-			deg := coCond(o.co, configv1.OperatorDegraded)
+			deg := clusteroperator.Condition(o.co, configv1.OperatorDegraded)
 			ok := c != nil && c.Status == corev1.ConditionUnknown && strings.HasPrefix(c.Reason, clusteroperator.APIServerErrorPrefix) &&
 				deg != nil && (deg.Status == configv1.ConditionTrue) == degraded && (!degraded || deg.Reason == c.Reason)
 			return ok, fmt.Sprintf("SamplesExist %+v, Degraded %+v", c, deg)
@@ -150,7 +150,7 @@ func TestSignalMatrix(t *testing.T) {
 	m.editConfigMeta(func(c *samplesv1.Config) { c.Finalizers = append(c.Finalizers, hold) })
 	must(t, env.Client.Delete(ctx, &samplesv1.Config{ObjectMeta: metav1.ObjectMeta{Name: samplesv1.ConfigName}}))
 	m.state("Config being deleted", nil, func(o *observed) (bool, string) {
-		p := coCond(o.co, configv1.OperatorProgressing)
+		p := clusteroperator.Condition(o.co, configv1.OperatorProgressing)
 		return !o.cfg.DeletionTimestamp.IsZero() && !slices.Contains(o.cfg.Finalizers, samplesv1.ConfigFinalizer) &&
 			p != nil && p.Reason == clusteroperator.ReasonDeletionInProgress, fmt.Sprintf("finalizers %v, Progressing %+v", o.cfg.Finalizers, p)
 	})
@@ -163,7 +163,7 @@ func TestSignalMatrix(t *testing.T) {
 	m.setClusterProxy("http://" + netfixture.ClosedPort(t))
 	m.deleteConfig()
 	m.state("registry unreachable at bootstrap", []string{verdict.AlertTBRInaccessible}, func(o *observed) (bool, string) {
-		a := coCond(o.co, configv1.OperatorAvailable)
+		a := clusteroperator.Condition(o.co, configv1.OperatorAvailable)
 		return o.cfg.Status.ManagementState == samplesv1.Removed && a != nil && a.Reason == clusteroperator.ReasonTBRUnreachable,
 			fmt.Sprintf("state %s, Available %+v", o.cfg.Status.ManagementState, a)
 	})
@@ -675,7 +675,7 @@ func (m *matrix) settled(failing []string) func(*observed) (bool, string) {
 			names = append(names, f.Name)
 		}
 		sort.Strings(names)
-		p := coCond(o.co, configv1.OperatorProgressing)
+		p := clusteroperator.Condition(o.co, configv1.OperatorProgressing)
 		installed := conditions.IsTrue(o.cfg.Status.Conditions, samplesv1.SamplesExist) && conditions.IsTrue(o.cfg.Status.Conditions, samplesv1.ConfigurationValid) &&
 			o.cfg.Status.ManagementState == samplesv1.Managed
 		reported := p != nil && ((len(failing) == 0 && p.Status == configv1.ConditionFalse && p.Reason == "") ||
@@ -691,7 +691,7 @@ func (m *matrix) waitHealthy() { m.t.Helper(); m.settle("healthy again", m.settl
 func (m *matrix) invalid(reason, degraded string) func(*observed) (bool, string) {
 	return func(o *observed) (bool, string) {
 		c := conditions.Get(o.cfg.Status.Conditions, samplesv1.ConfigurationValid)
-		d, a := coCond(o.co, configv1.OperatorDegraded), coCond(o.co, configv1.OperatorAvailable)
+		d, a := clusteroperator.Condition(o.co, configv1.OperatorDegraded), clusteroperator.Condition(o.co, configv1.OperatorAvailable)
 		ok := c != nil && c.Status == corev1.ConditionFalse && c.Reason == reason && d != nil && a != nil
 		if ok && degraded != "" {
 			ok = d.Status == configv1.ConditionTrue && d.Reason == degraded
@@ -711,7 +711,7 @@ func (m *matrix) credentials(reason string) func(*observed) (bool, string) {
 
 func (m *matrix) inState(s samplesv1.ManagementState, reason string) func(*observed) (bool, string) {
 	return func(o *observed) (bool, string) {
-		a := coCond(o.co, configv1.OperatorAvailable)
+		a := clusteroperator.Condition(o.co, configv1.OperatorAvailable)
 		return o.cfg.Status.ManagementState == s && a != nil && a.Reason == reason, fmt.Sprintf("state %s, Available %+v", o.cfg.Status.ManagementState, a)
 	}
 }
@@ -807,7 +807,8 @@ func (m *matrix) aliasStream() (stream, target string) {
 }
 
 // refuse installs a ValidatingAdmissionPolicy that refuses creates of resource
-// (group image.openshift.io) unless expression holds, and waits until it is enforced.
+// (group image.openshift.io) unless expression holds ("false": every create), and waits
+// until it refuses a probe object of kind.
 func (m *matrix) refuse(name, resource, expression, kind string) {
 	m.t.Helper()
 	ctx := context.Background()
@@ -822,9 +823,6 @@ func (m *matrix) refuse(name, resource, expression, kind string) {
 			Validations: []admissionv1.Validation{{Expression: expression, Message: "refused by the test's admission policy " + name,
 				Reason: ptr.To(metav1.StatusReasonForbidden)}},
 		}}
-	if expression == "true" {
-		policy.Spec.Validations[0].Expression = "false"
-	}
 	must(m.t, env.Client.Create(ctx, policy))
 	must(m.t, env.Client.Create(ctx, &admissionv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: admissionv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: name, ValidationActions: []admissionv1.ValidationAction{admissionv1.Deny}}}))
@@ -926,15 +924,6 @@ func (m *matrix) setPullSecret(dockerConfig string) {
 	}
 }
 
-func coCond(co *configv1.ClusterOperator, t configv1.ClusterStatusConditionType) *configv1.ClusterOperatorStatusCondition {
-	for i := range co.Status.Conditions {
-		if co.Status.Conditions[i].Type == t {
-			return &co.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
 func configLine(cfg *samplesv1.Config) string {
 	short := map[samplesv1.ConfigConditionType]string{samplesv1.ConfigurationValid: "Valid", samplesv1.ImportCredentialsExist: "Creds",
 		samplesv1.SamplesExist: "Exist", samplesv1.ImportImageErrorsExist: "ImportErrors", samplesv1.RemovePending: "RemovePending"}
@@ -961,7 +950,7 @@ func configLine(cfg *samplesv1.Config) string {
 func operatorLine(co *configv1.ClusterOperator) string {
 	var parts []string
 	for _, t := range []configv1.ClusterStatusConditionType{configv1.OperatorAvailable, configv1.OperatorProgressing, configv1.OperatorDegraded} {
-		if c := coCond(co, t); c != nil {
+		if c := clusteroperator.Condition(co, t); c != nil {
 			s := string(t)[:1] + "=" + string(c.Status)[:1]
 			if c.Reason != "" {
 				s += "(" + c.Reason + ")"

@@ -76,13 +76,7 @@ func cleanup(t *testing.T, in installation) {
 	t.Helper()
 	ctx := context.Background()
 	in.remove(t)
-	testenv.ForceDeleteConfig(ctx, env.Client)
-	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		_ = env.Client.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace))
-	}
-	_ = env.Client.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(in.namespace))
+	testenv.RemoveOperatorState(ctx, env.Client, in.namespace)
 	_ = env.Client.DeleteAllOf(ctx, &coordinationv1.Lease{}, client.InNamespace(in.namespace))
 	_ = env.Client.Delete(ctx, &configv1.ClusterOperator{ObjectMeta: metav1.ObjectMeta{Name: "openshift-samples"}})
 	testenv.Eventually(t, "the Config gone", func() (bool, string) {
