@@ -29,6 +29,9 @@ func AuthFileKeychain(path string) (authn.Keychain, error) {
 		if scoped := normalizeHost(key); strings.Contains(scoped, "/") {
 			k.repos[scoped] = authn.FromConfig(authn.AuthConfig{Username: a.Username, Password: a.Password,
 				IdentityToken: a.IdentityToken, RegistryToken: a.RegistryToken})
+			// docker reduces every key to its host, so this entry would compete with the
+			// host's own for every repository.
+			delete(cf.AuthConfigs, key)
 		}
 	}
 	return k, nil

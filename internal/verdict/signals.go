@@ -37,7 +37,8 @@ type Signals struct {
 // Read derives the signals from the persisted Config (nil: none), ClusterOperator
 // (nil: none) and the names of the import-error ConfigMaps.
 func Read(cfg *samplesv1.Config, co *configv1.ClusterOperator, failing []string) Signals {
-	s := Signals{TBRInaccessible: bootstrap.TBRInaccessible(cfg)}
+	s := Signals{TBRInaccessible: bootstrap.TBRInaccessible(cfg), Failing: slices.Clone(failing)}
+	sort.Strings(s.Failing)
 	if c := clusteroperator.Condition(co, configv1.OperatorDegraded); c != nil {
 		s.Degraded = c.Status == configv1.ConditionTrue
 	}
@@ -53,8 +54,6 @@ func Read(cfg *samplesv1.Config, co *configv1.ClusterOperator, failing []string)
 		s.MissingSecret = c.Reason == ReasonMissingSecret
 		s.MissingTBR = c.Reason != ReasonMissingSecret
 	}
-	s.Failing = slices.Clone(failing)
-	sort.Strings(s.Failing)
 	return s
 }
 
