@@ -31,7 +31,7 @@ const usageHead = `Mirroring guidance for disconnected clusters.
 
 Usage:
   cluster-samples-operator mirror images  [source flags]
-  cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH] [source flags]
+  cluster-samples-operator mirror mapping --to REGISTRY[:PORT][/PATH]|file://NAME [--from file://NAME] [source flags]
   cluster-samples-operator mirror check   --registry REGISTRY[:PORT][/PATH] [check flags] [source flags]
   cluster-samples-operator mirror imageset [source flags]   an oc-mirror v2 ImageSetConfiguration
                                                           with the images as additionalImages
@@ -57,6 +57,11 @@ Examples:
   # Mirror it: the destinations are exactly what the operator will use
   cluster-samples-operator mirror mapping --to mirror.example.com:5000/samples > mapping.txt
   oc image mirror -f mapping.txt
+  # Air-gapped: to removable media on the connected side, from it on the cluster's side
+  cluster-samples-operator mirror mapping --from-file images.yaml --to file://samples > to-disk.txt
+  oc image mirror --dir /media/usb -f to-disk.txt
+  cluster-samples-operator mirror mapping --from-file images.yaml --from file://samples --to mirror.example.com:5000/samples > from-disk.txt
+  oc image mirror --from-dir /media/usb -f from-disk.txt
   # Sites that mirror with oc-mirror v2: add the samples to the image set
   cluster-samples-operator mirror imageset --from-cluster > samples-imageset.yaml
   # What made it, and the Config change to apply (it keeps the streams skipped already)
@@ -151,12 +156,21 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		stdout.print(string(data))
 		prog.finish("%d images as the additionalImages of an oc-mirror ImageSetConfiguration", len(mirror.Images(entries)))
 	case "mapping":
-		if err := mirror.ValidateRegistry(*to); err != nil {
+		if err := mirror.ValidateEndpoint(*to); err != nil {
 			return fail(2, "--to: %v", err)
+		}
+		if f.from != "" && !strings.HasPrefix(f.from, mirror.DiskScheme) {
+			return fail(2, "--from takes %sNAME, the media a mapping --to %sNAME filled", mirror.DiskScheme, mirror.DiskScheme)
+		} else if err := mirror.ValidateEndpoint(f.from); f.from != "" && err != nil {
+			return fail(2, "--from: %v", err)
 		}
 		imgs := mirror.Images(entries)
 		for _, img := range imgs {
-			stdout.printf("%s=%s\n", img, mirror.Destination(img, *to))
+			src := img
+			if f.from != "" {
+				src = mirror.Located(img, f.from)
+			}
+			stdout.printf("%s=%s\n", src, mirror.Located(img, *to))
 		}
 		prog.finish("%d images to mirror to %s", len(imgs), *to)
 	case "check":
@@ -197,10 +211,10 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 
 // mirrorOptions are the flags of the mirror subcommands (usage lists them).
 type mirrorOptions struct {
-	arch, assets, fromFile, kubeconfig, opNamespace, to, registry, authfile, output, caFile string
-	fromCluster, insecure, plainHTTP, failOnMissing, quiet                                  bool
-	timeout, deadline                                                                       time.Duration
-	concurrency                                                                             int
+	arch, assets, fromFile, kubeconfig, opNamespace, to, from, registry, authfile, output, caFile string
+	fromCluster, insecure, plainHTTP, failOnMissing, quiet                                        bool
+	timeout, deadline                                                                             time.Duration
+	concurrency                                                                                   int
 }
 
 func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
@@ -211,9 +225,10 @@ func mirrorFlags(sub string) (*flag.FlagSet, *mirrorOptions) {
 	fs.StringVar(&o.assets, "assets-dir", "", "a content tree to read (`dir`/<arch>/<group>/imagestreams/*.json) instead of the built-in content")
 	fs.BoolVar(&o.fromCluster, "from-cluster", false, "read the images from the cluster's imagestreamtag-to-image-all ConfigMap, and its skippedImagestreams")
 	fs.StringVar(&o.fromFile, "from-file", "", "read the images from a saved imagestreamtag-to-image-all (or imagestreamtag-to-image) ConfigMap (`file`, YAML or JSON as oc get -o writes it)")
-	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "the cluster of --from-cluster (`file`; default $KUBECONFIG)")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "the cluster of --from-cluster (`file`; default $KUBECONFIG, else ~/.kube/config, as oc)")
 	fs.StringVar(&o.opNamespace, "operator-namespace", samplesv1.OperatorNamespace, "the `namespace` of the operator's ConfigMaps, for --from-cluster")
-	fs.StringVar(&o.to, "to", "", "mapping: the mirror (`registry`[:port][/path]) the images go to")
+	fs.StringVar(&o.to, "to", "", "mapping: the mirror (`registry`[:port][/path]) the images go to, or file://NAME for removable media (oc image mirror --dir)")
+	fs.StringVar(&o.from, "from", "", "mapping: take the images from removable media (`file://NAME`, filled by a mapping --to file://NAME; oc image mirror --from-dir) instead of their registries")
 	fs.StringVar(&o.registry, "registry", "", "check: the mirror (`registry`[:port][/path]) to look the images up in, as samplesRegistry will be")
 	fs.StringVar(&o.authfile, "authfile", "", "check: a docker/podman auth `file`; its auths, credHelpers and credsStore are used")
 	fs.StringVar(&o.caFile, "certificate-authority", "", "check: a PEM `file` of the CAs to trust for the mirror, the bundle the cluster trusts (images.config.openshift.io/cluster spec.additionalTrustedCA) instead of the system's")
@@ -293,9 +308,6 @@ func loadFromFile(path string) ([]mirror.Entry, error) {
 }
 
 func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mirror.Entry, []string, error) {
-	if kubeconfig == "" {
-		return nil, nil, errors.New("--from-cluster needs --kubeconfig or KUBECONFIG")
-	}
 	c, err := kubeClient(kubeconfig)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)

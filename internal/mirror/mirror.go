@@ -75,6 +75,37 @@ func Images(entries []Entry) []string {
 // writes into image streams when samplesRegistry is to.
 func Destination(image, to string) string { return registry.Rewrite(image, to) }
 
+// DiskScheme marks a side of a mapping that is removable media rather than a registry:
+// file://NAME, the repository tree oc image mirror writes under --dir and reads under
+// --from-dir, for a site where no host sees both the internet and the cluster.
+const DiskScheme = "file://"
+
+// ValidateEndpoint accepts a registry[:port][/path] (as ValidateRegistry) or file://NAME.
+func ValidateEndpoint(e string) error {
+	n, ok := strings.CutPrefix(e, DiskScheme)
+	if !ok {
+		return ValidateRegistry(e)
+	}
+	n = strings.Trim(n, "/")
+	if n == "" {
+		return fmt.Errorf("%q names no directory after %s", e, DiskScheme)
+	}
+	if _, err := name.NewRepository("disk.invalid/"+n+"/probe", name.StrictValidation); err != nil {
+		return fmt.Errorf("%q is not %sNAME[/PATH] (lowercase letters, digits, '.', '_', '-' and '/'): %v", e, DiskScheme, err)
+	}
+	return nil
+}
+
+// Located is where image is at e: its Destination on a registry, or the same path
+// under file://NAME on removable media, so that a mapping to disk and the one from disk
+// to the mirror meet.
+func Located(image, e string) string {
+	if n, ok := strings.CutPrefix(e, DiskScheme); ok {
+		return DiskScheme + registry.Rewrite(image, strings.Trim(n, "/"))
+	}
+	return Destination(image, e)
+}
+
 // ValidateRegistry rejects a malformed registry[:port][/path].
 func ValidateRegistry(r string) error {
 	if r == "" {

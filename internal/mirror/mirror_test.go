@@ -134,3 +134,23 @@ func TestAuthFileKeychain(t *testing.T) {
 		t.Errorf("a broken file: %v", err)
 	}
 }
+
+// The air-gapped path: the mapping to removable media and the one from it to the
+// mirror meet at the same file:// reference, and the second ends where the operator
+// will look (Destination).
+func TestLocatedOnDisk(t *testing.T) {
+	const img = "registry.redhat.io/ubi9/ruby-33:latest"
+	onDisk := Located(img, "file://samples/")
+	if onDisk != "file://samples/ubi9/ruby-33:latest" {
+		t.Errorf("on disk: %s", onDisk)
+	}
+	if got, want := Located(img, "mirror.example.com:5000/samples"), Destination(img, "mirror.example.com:5000/samples"); got != want {
+		t.Errorf("on a registry: %s, want %s", got, want)
+	}
+	for e, ok := range map[string]bool{"file://samples": true, "file://samples/ocp": true, "file://": false, "file://Samples": false,
+		"file://a b": false, "mirror.example.com:5000/samples": true, "https://mirror.example.com": false} {
+		if err := ValidateEndpoint(e); (err == nil) != ok {
+			t.Errorf("ValidateEndpoint(%q) = %v, want ok %v", e, err, ok)
+		}
+	}
+}

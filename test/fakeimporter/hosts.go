@@ -36,6 +36,15 @@ func (i *Importer) PullFromHosts(hosts ...string) {
 	}
 }
 
+// Disconnect cuts the importer off from every host but those of PullFromHosts, as a
+// cluster without internet: a reference elsewhere fails as a lookup that finds no
+// host, the error openshift-apiserver reports there. Disconnect(false) reconnects.
+func (i *Importer) Disconnect(off bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.disconnected = off
+}
+
 func (i *Importer) pulledFromHost(ref string) (string, bool) {
 	r, err := name.ParseReference(ref)
 	if err != nil {
@@ -51,12 +60,19 @@ func (i *Importer) pulledFromHost(ref string) (string, bool) {
 // in-process Registry.
 func (i *Importer) resolve(ctx context.Context, ref string) (string, error) {
 	host, ok := i.pulledFromHost(ref)
-	if !ok {
-		return i.Registry.Resolve(ctx, ref)
-	}
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return "", err
+	}
+	if !ok {
+		i.mu.Lock()
+		off := i.disconnected
+		i.mu.Unlock()
+		if off {
+			h := r.Context().RegistryStr()
+			return "", fmt.Errorf("Get \"https://%s/v2/\": dial tcp: lookup %s: no such host", h, strings.Split(h, ":")[0])
+		}
+		return i.Registry.Resolve(ctx, ref)
 	}
 	pool, err := i.trustedCAs(ctx, host)
 	if err != nil {

@@ -67,6 +67,15 @@ func TestPullFromAHostAsTheClusterWould(t *testing.T) {
 	if _, err := imp.resolve(ctx, "registry.redhat.io/ubi9/never-pushed:1"); err == nil || !strings.Contains(err.Error(), "manifest unknown") {
 		t.Errorf("another host: %v", err)
 	}
+	// Disconnected, the other hosts are out of reach; the mirror is not.
+	imp.Disconnect(true)
+	t.Cleanup(func() { imp.Disconnect(false) })
+	if _, err := imp.resolve(ctx, "registry.redhat.io/ubi9/never-pushed:1"); err == nil || !strings.Contains(err.Error(), "no such host") {
+		t.Errorf("another host, disconnected: %v", err)
+	}
+	if got, err := imp.resolve(ctx, ref); err != nil || got != want.String() {
+		t.Errorf("the mirror, disconnected: %q, %v; want %s", got, err, want)
+	}
 }
 
 func mustCreate(t *testing.T, o client.Object) {

@@ -37,6 +37,8 @@ type Importer struct {
 	reader client.Reader
 	// hosts are the registry hosts pulled from directly (PullFromHosts).
 	hosts map[string]bool
+	// disconnected: every other host is unreachable (Disconnect).
+	disconnected bool
 
 	mu      sync.Mutex
 	imports []ImportRecord

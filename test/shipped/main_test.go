@@ -34,9 +34,16 @@ var (
 	// images is the in-process registry the fake importer resolves every reference
 	// against (TestSignalMatrix decides which images exist).
 	images *fakeimporter.Registry
+	// importer plays openshift-apiserver's image import (TestDisconnectedJourney cuts it
+	// off from the internet and points it at a mirror).
+	importer *fakeimporter.Importer
 )
 
 func TestMain(m *testing.M) {
+	// The test binary is also the journey's stand-in for oc (ocStandIn).
+	if os.Getenv(standInEnv) != "" {
+		os.Exit(ocStandIn(os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "shipped")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -57,7 +64,8 @@ func TestMain(m *testing.M) {
 	code := testenv.Run(m, &env, testenv.Options{
 		ExtraCRDs: []string{filepath.Join(testenv.RepoRoot(), "test", "crds", "monitoring")},
 	}, func(ctx context.Context, e *testenv.Env) error {
-		_, err := fakeimporter.Start(ctx, e.Config, reg)
+		var err error
+		importer, err = fakeimporter.Start(ctx, e.Config, reg)
 		return err
 	})
 	reg.Close()

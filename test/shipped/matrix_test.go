@@ -58,7 +58,7 @@ func TestSignalMatrix(t *testing.T) {
 	if promtool == "" {
 		t.Skip("PROMTOOL is not set: run `make test`, or PROMTOOL=$(hack/promtool.sh) go test ./test/shipped")
 	}
-	m := newMatrix(t, promtool)
+	m := newMatrix(t, promtool, false)
 	ctx := context.Background()
 
 	m.state("healthy install", nil, m.settled(nil))
@@ -162,11 +162,7 @@ func TestSignalMatrix(t *testing.T) {
 	// A new cluster whose registry cannot be reached: the Config bootstraps Removed.
 	m.setClusterProxy("http://" + netfixture.ClosedPort(t))
 	m.deleteConfig()
-	m.state("registry unreachable at bootstrap", []string{verdict.AlertTBRInaccessible}, func(o *observed) (bool, string) {
-		a := clusteroperator.Condition(o.co, configv1.OperatorAvailable)
-		return o.cfg.Status.ManagementState == samplesv1.Removed && a != nil && a.Reason == clusteroperator.ReasonTBRUnreachable,
-			fmt.Sprintf("state %s, Available %+v", o.cfg.Status.ManagementState, a)
-	})
+	m.state("registry unreachable at bootstrap", []string{verdict.AlertTBRInaccessible}, m.bootstrapRemoved)
 	m.setClusterProxy(m.proxyURL)
 	testenv.EditConfig(t, env.Client, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
 	m.waitHealthy()
@@ -195,13 +191,22 @@ type matrixRow struct {
 	state, config, operator, metrics, alerts, status string
 }
 
-func newMatrix(t *testing.T, promtool string) *matrix {
+// newMatrix installs the operator as shipped and waits until it has installed the
+// samples; with disconnected, on a cluster that reaches no registry (the bootstrap probe
+// fails, the importer reaches only the hosts it is given later), it waits until the
+// Config bootstraps Removed instead.
+func newMatrix(t *testing.T, promtool string, disconnected bool) *matrix {
 	m := &matrix{t: t, promtool: promtool, failing: map[string]bool{}}
 	m.in = fromManifests(t)
 	clusterAround(t)
 	p := &configv1.Proxy{}
 	must(t, env.Client.Get(context.Background(), client.ObjectKey{Name: "cluster"}, p))
 	m.proxyURL = p.Status.HTTPSProxy
+	if disconnected {
+		m.setClusterProxy("http://" + netfixture.ClosedPort(t))
+		importer.Disconnect(true)
+		t.Cleanup(func() { importer.Disconnect(false) })
+	}
 	images.SetAutoCreate(func(ref string) bool { return !m.failing[ref] })
 	t.Cleanup(func() {
 		// The package's other tests expect failingImage's images to fail: those this
@@ -226,8 +231,20 @@ func newMatrix(t *testing.T, promtool string) *matrix {
 		m.startReplica()
 	}
 	m.waitReady()
-	waitInstalled(t, m.version())
+	if disconnected {
+		m.settle("bootstrapped Removed", m.bootstrapRemoved)
+	} else {
+		waitInstalled(t, m.version())
+	}
 	return m
+}
+
+// bootstrapRemoved: the Config started Removed because registry.redhat.io was out of
+// reach.
+func (m *matrix) bootstrapRemoved(o *observed) (bool, string) {
+	a := clusteroperator.Condition(o.co, configv1.OperatorAvailable)
+	return o.cfg.Status.ManagementState == samplesv1.Removed && a != nil && a.Reason == clusteroperator.ReasonTBRUnreachable,
+		fmt.Sprintf("state %s, Available %+v", o.cfg.Status.ManagementState, a)
 }
 
 func (m *matrix) version() string {

@@ -1,0 +1,481 @@
+package shipped
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	configv1 "github.com/openshift/api/config/v1"
+	imagev1 "github.com/openshift/api/image/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
+	"github.com/openshift/cluster-samples-operator/internal/mirror"
+	"github.com/openshift/cluster-samples-operator/internal/verdict"
+	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
+)
+
+// The guide the journey follows, and what its commands stand for: the test puts its
+// own mirror, credentials and media in their place.
+const (
+	guide         = "docs/disconnected.md"
+	guideMirror   = "mirror.example.com:5000"
+	guideLogin    = "user:password"
+	guideMedia    = "/media/usb"
+	mirrorUser    = "mirror-user"
+	mirrorSecret  = "mirror-s3cret"
+	mirrorPrefix  = "/samples"
+	statusHealthy = "Nothing to do: the samples are installed and import."
+)
+
+// TestDisconnectedJourney follows docs/disconnected.md as an administrator would, on the
+// shipped install (both replicas), running the guide's own shell blocks: `oc` is a
+// stand-in (kubectl for get, patch and create; named Go stand-ins for image extract,
+// image mirror, registry login and set data, see ocStandIn) and `cluster-samples-operator`
+// is the binary step 0 extracts from the operator image. The cluster reaches only the
+// mirror: the importer pulls from it over TLS with the mirror's own CA and basic auth,
+// honouring the pull secret and the image configuration's additionalTrustedCA as
+// openshift-apiserver does, and reaches no other registry.
+//
+// First a fresh cluster on an air-gapped site: it bootstraps Removed; the images are
+// listed from a saved ConfigMap, carried on removable media and pushed to the mirror,
+// some left out on purpose; the cluster is made to trust the mirror and given its
+// credentials; the check's patch is applied twice; Managed installs every sample not
+// skipped from the mirror, no alert fires and status says the samples are healthy; then
+// back to registry.redhat.io. Then the same cluster, connected since, loses the
+// internet: the images are mirrored from a host that sees both, and the same steps end
+// the same way.
+func TestDisconnectedJourney(t *testing.T) {
+	promtool := os.Getenv("PROMTOOL")
+	if promtool == "" {
+		t.Skip("PROMTOOL is not set: run `make test`, or PROMTOOL=$(hack/promtool.sh) go test ./test/shipped")
+	}
+	m := newMatrix(t, promtool, true)
+	j := newJourney(t, m)
+
+	// Step 1: a fresh cluster that cannot reach registry.redhat.io starts Removed and
+	// says so (the info alert is for exactly this).
+	m.state("1. fresh cluster, no internet: Removed", []string{verdict.AlertTBRInaccessible}, m.bootstrapRemoved)
+
+	// Step 0: the binary, from the operator image (the `go install` block needs the
+	// internet and is not run).
+	j.run("0", 0)
+
+	// Step 2, air-gapped: the list from a saved copy of the ConfigMap, jenkins included.
+	j.wantImages(j.run("2", 1))
+
+	// Step 3, air-gapped: to the media on the connected side, from it to the mirror on
+	// the cluster's side; the nginx images do not make it.
+	mirror1 := j.newMirror("nginx")
+	j.run("3", 2)
+	j.run("3", 3)
+	j.trustAndCheck(mirror1)
+
+	// Step 5: Managed, and every sample not skipped comes from the mirror.
+	j.run("5", 0)
+	j.verify("6-7. air-gapped: samples from the mirror", mirror1)
+
+	// Step 8: the registries are reachable again.
+	j.reconnect()
+	j.run("8", 0)
+	m.state("8. back to registry.redhat.io", nil, j.installedFrom("", nil))
+
+	// Connected at install (now), disconnected later: the site retires the first
+	// mirror (its CA and credentials go), the cluster loses the internet, and the images
+	// are mirrored from a host that sees both.
+	j.forget(mirror1)
+	importer.Disconnect(true)
+	j.wantImages(j.run("2", 0))
+	mirror2 := j.newMirror("golang")
+	j.run("3", 0)
+	j.trustAndCheck(mirror2)
+	j.run("5", 0)
+	j.verify("6-7. disconnected later: samples from the mirror", mirror2)
+	j.reconnect()
+	j.run("8", 0)
+	m.state("8. back to registry.redhat.io again", nil, j.installedFrom("", nil))
+	m.print()
+}
+
+// journey is the administrator's workstation: a home directory with a kubeconfig and
+// the pull secret from console.redhat.com, a working directory, and a PATH where `oc` is
+// the stand-in.
+type journey struct {
+	t      *testing.T
+	m      *matrix
+	blocks map[string][]string
+	home   string
+	work   string
+	env    []string
+	media  string
+	// images are every image of the content, the jenkins ones included.
+	images []string
+	// mirror is the current one.
+	mirror *siteMirror
+}
+
+// siteMirror is a registry over TLS with its own CA and basic auth.
+type siteMirror struct {
+	srv  *httptest.Server
+	host string
+	// skipped are the streams with an image left out of the mirror.
+	skipped []string
+	// before are the skipped streams' references as they were before the check's patch
+	// skipped them (nil: not installed): the operator leaves them so.
+	before map[string][]string
+}
+
+func newJourney(t *testing.T, m *matrix) *journey {
+	t.Helper()
+	ctx := context.Background()
+	root := t.TempDir()
+	j := &journey{t: t, m: m, blocks: readGuide(t), home: filepath.Join(root, "home"), work: filepath.Join(root, "work"),
+		media: filepath.Join(root, "media")}
+	for _, d := range []string{j.home, j.work, j.media, filepath.Join(root, "shims"), filepath.Join(j.home, ".kube")} {
+		must(t, os.MkdirAll(d, 0o755))
+	}
+	must(t, os.WriteFile(filepath.Join(j.home, ".kube", "config"), env.KubeConfig(), 0o600))
+	// The pull secret from console.redhat.com: what the cluster was installed with.
+	s := &corev1.Secret{}
+	must(t, env.Client.Get(ctx, client.ObjectKey{Namespace: "openshift-config", Name: "pull-secret"}, s))
+	must(t, os.WriteFile(filepath.Join(j.home, "pull-secret.json"), s.Data[corev1.DockerConfigJsonKey], 0o600))
+
+	// Every OpenShift cluster has the image configuration step 3a patches.
+	img := &configv1.Image{ObjectMeta: metav1.ObjectMeta{Name: "cluster"}}
+	must(t, env.Client.Create(ctx, img))
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), img) })
+
+	self, err := os.Executable()
+	must(t, err)
+	shim := filepath.Join(root, "shims", "oc")
+	must(t, os.WriteFile(shim, []byte("#!/bin/sh\nexec env "+standInEnv+"=oc '"+self+"' \"$@\"\n"), 0o755))
+	c := m.in.deployment.Spec.Template.Spec.Containers[0]
+	j.env = []string{
+		"HOME=" + j.home,
+		"PATH=" + filepath.Join(root, "shims") + ":" + filepath.Join(j.home, "bin") + ":/usr/local/bin:/usr/bin:/bin",
+		standInKubectl + "=" + filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"),
+		standInImage + "=" + c.Image,
+		standInImageBinary + "=" + binary,
+		standInImagePath + "=" + imageBinaryPath(t),
+		standInUpstream + "=" + images.Host(),
+		standInTrust + "=" + filepath.Join(root, "workstation-ca.pem"),
+		standInLeaveOut + "=" + filepath.Join(root, "left-out.txt"),
+	}
+	// The internet has every image of the samples.
+	for _, ref := range imports.AllImages(m.inv.ImageStreams) {
+		_, err := images.Resolve(ctx, ref)
+		must(t, err)
+	}
+	j.images = mirror.Images(mirror.FromMap(imports.AllImages(m.inv.ImageStreams), nil))
+	return j
+}
+
+// imageBinaryPath is where the operator image holds the binary (the Dockerfile's
+// ENTRYPOINT).
+func imageBinaryPath(t *testing.T) string {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "Dockerfile"))
+	must(t, err)
+	match := regexp.MustCompile(`(?m)^ENTRYPOINT \["([^"]+)"\]`).FindSubmatch(data)
+	if match == nil {
+		t.Fatal("the Dockerfile has no ENTRYPOINT")
+	}
+	return string(match[1])
+}
+
+// readGuide returns the ```sh blocks of the guide by section: "## 3a. ..." is "3a".
+func readGuide(t *testing.T) map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), guide))
+	must(t, err)
+	out := map[string][]string{}
+	section, block, in := "", []string(nil), false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case !in && strings.HasPrefix(line, "## "):
+			section, _, _ = strings.Cut(strings.TrimPrefix(line, "## "), ".")
+		case !in && line == "```sh":
+			in, block = true, nil
+		case in && line == "```":
+			in = false
+			out[section] = append(out[section], strings.Join(block, "\n"))
+		case in:
+			block = append(block, line)
+		}
+	}
+	return out
+}
+
+// newMirror starts a mirror the site's images go to; the images of the streams named
+// are left out of it, as if they could not be mirrored. The workstation trusts its CA
+// and ca.crt is that CA, as the admin has it.
+func (j *journey) newMirror(leaveOut ...string) *siteMirror {
+	j.t.Helper()
+	srv := fakeimporter.NewAuthTLSServer(mirrorUser, mirrorSecret)
+	j.t.Cleanup(srv.Close)
+	mi := &siteMirror{srv: srv, host: strings.TrimPrefix(srv.URL, "https://")}
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	must(j.t, os.WriteFile(filepath.Join(j.work, "ca.crt"), ca, 0o644))
+	must(j.t, os.WriteFile(j.envValue(standInTrust), ca, 0o644))
+	// What is left out, and so which streams the check must skip: each whose tags use
+	// one of those images.
+	left := map[string]bool{}
+	for _, s := range leaveOut {
+		for _, ref := range j.m.refsOf(s, "") {
+			left[mirror.Destination(ref, mi.host+mirrorPrefix)] = true
+		}
+	}
+	skip := map[string]bool{}
+	for _, e := range mirror.FromMap(imports.AllImages(j.m.inv.ImageStreams), nil) {
+		if left[mirror.Destination(e.Image, mi.host+mirrorPrefix)] {
+			skip[e.Stream] = true
+		}
+	}
+	mi.skipped = slices.Sorted(func(yield func(string) bool) {
+		for s := range skip {
+			if !yield(s) {
+				return
+			}
+		}
+	})
+	if len(mi.skipped) == 0 {
+		j.t.Fatalf("leaving out %v skips no stream", leaveOut)
+	}
+	must(j.t, os.WriteFile(j.envValue(standInLeaveOut), []byte(strings.Join(slices.Sorted(func(yield func(string) bool) {
+		for d := range left {
+			if !yield(d) {
+				return
+			}
+		}
+	}), "\n")), 0o644))
+	importer.PullFromHosts(mi.host)
+	j.t.Cleanup(func() { importer.PullFromHosts() })
+	j.mirror = mi
+	return mi
+}
+
+func (j *journey) envValue(key string) string {
+	for _, e := range j.env {
+		if k, v, ok := strings.Cut(e, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// script runs a shell script on the workstation, with the guide's names replaced by the
+// journey's, and returns its standard output; it fails the test when the script does.
+func (j *journey) script(what, script string) string {
+	j.t.Helper()
+	host := j.mirror.hostOrGuide()
+	script = strings.NewReplacer(guideMirror, host, strings.Replace(guideMirror, ":", "..", 1), strings.Replace(host, ":", "..", 1), guideLogin, mirrorUser+":"+mirrorSecret, guideMedia, j.media).Replace(script)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir, cmd.Env = j.work, j.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		j.t.Fatalf("%s failed (%v):\n%s\nstdout:\n%s\nstderr:\n%s", what, err, script, stdout.String(), stderr.String())
+	}
+	j.t.Logf("%s:\n%s\n%s", what, script, tail(stderr.String(), 5))
+	return stdout.String()
+}
+
+func (mi *siteMirror) hostOrGuide() string {
+	if mi == nil {
+		return guideMirror
+	}
+	return mi.host
+}
+
+// run runs block n of the guide's section.
+func (j *journey) run(section string, n int) string {
+	j.t.Helper()
+	if len(j.blocks[section]) <= n {
+		j.t.Fatalf("%s has no block %d in section %s (it has %d)", guide, n, section, len(j.blocks[section]))
+	}
+	return j.script(fmt.Sprintf("%s step %s, block %d", guide, section, n), j.blocks[section][n])
+}
+
+// wantImages: the list is every image of the content, the jenkins ones included.
+func (j *journey) wantImages(out string) {
+	j.t.Helper()
+	if got := strings.Fields(out); !slices.Equal(got, j.images) {
+		j.t.Errorf("mirror images listed %d images, the content has %d:\n%v\nwant\n%v", len(got), len(j.images), got, j.images)
+	}
+	for _, ref := range j.m.refsOf("jenkins", "") {
+		if !strings.Contains(out, ref+"\n") {
+			j.t.Errorf("the list leaves out jenkins's %s", ref)
+		}
+	}
+}
+
+// trustAndCheck: steps 3a and 3b, then the check of step 4 twice, each time applying the
+// patch it prints; the skips must be the streams left out, and survive the second
+// round.
+func (j *journey) trustAndCheck(mi *siteMirror) {
+	j.t.Helper()
+	j.run("3a", 0)
+	j.run("3b", 0)
+	mi.before = map[string][]string{}
+	for _, name := range mi.skipped {
+		is := &imagev1.ImageStream{}
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: name}, is); err == nil {
+			mi.before[name] = tagSources(is)
+		} else {
+			must(j.t, client.IgnoreNotFound(err))
+			mi.before[name] = nil
+		}
+	}
+	for round := 1; round <= 2; round++ {
+		out := j.run("4", 0)
+		var patches []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "oc patch ") {
+				patches = append(patches, strings.TrimSpace(l))
+			}
+		}
+		if len(patches) != 1 {
+			j.t.Fatalf("check round %d printed %d oc patch commands:\n%s", round, len(patches), out)
+		}
+		j.script(fmt.Sprintf("the patch check round %d printed", round), patches[0])
+		cfg := &samplesv1.Config{}
+		must(j.t, env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg))
+		got := slices.Sorted(slices.Values(cfg.Spec.SkippedImagestreams))
+		if !slices.Equal(got, mi.skipped) || cfg.Spec.SamplesRegistry != mi.host+mirrorPrefix {
+			j.t.Errorf("after check round %d: samplesRegistry %q, skippedImagestreams %v; want %q, %v",
+				round, cfg.Spec.SamplesRegistry, got, mi.host+mirrorPrefix, mi.skipped)
+		}
+	}
+}
+
+// verify: every sample not skipped imports from the mirror, the skipped ones are not
+// installed, no alert fires (the shipped rules over both replicas' metrics), and status
+// (step 7, as the guide runs it) says the samples are healthy.
+func (j *journey) verify(row string, mi *siteMirror) {
+	j.t.Helper()
+	j.m.state(row, nil, j.installedFrom(mi.host+mirrorPrefix, mi.before))
+	if out := j.run("7", 0); !strings.Contains(out, statusHealthy) {
+		j.t.Errorf("status after %s:\n%s\nwant %q", row, out, statusHealthy)
+	}
+}
+
+// installedFrom is ready when the samples are installed and healthy (matrix.settled) and
+// every content image stream but the Config's skipped ones exists with each DockerImage
+// tag at its image on registry ("": the content's own) and imported; each skipped one
+// is as it was before it was skipped (before: its tags' sources, nil when it did not
+// exist).
+func (j *journey) installedFrom(registry string, before map[string][]string) func(*observed) (bool, string) {
+	settled := j.m.settled(nil)
+	return func(o *observed) (bool, string) {
+		if ok, why := settled(o); !ok {
+			if len(o.failing) > 0 {
+				why += fmt.Sprintf("; %s fails with %v", o.failing[0].Name, o.failing[0].Tags)
+			}
+			return false, why
+		}
+		if !slices.Equal(o.cfg.Status.SkippedImagestreams, o.cfg.Spec.SkippedImagestreams) || o.cfg.Status.SamplesRegistry != registry {
+			return false, fmt.Sprintf("status: registry %q, skipped %v", o.cfg.Status.SamplesRegistry, o.cfg.Status.SkippedImagestreams)
+		}
+		list := &imagev1.ImageStreamList{}
+		if err := env.Client.List(context.Background(), list, client.InNamespace(samplesv1.SamplesNamespace)); err != nil {
+			return false, err.Error()
+		}
+		have := map[string]*imagev1.ImageStream{}
+		for i := range list.Items {
+			have[list.Items[i].Name] = &list.Items[i]
+		}
+		var problems []string
+		for _, name := range j.m.inv.ImageStreamNames() {
+			is, skipped := have[name], slices.Contains(o.cfg.Spec.SkippedImagestreams, name)
+			switch {
+			case skipped && is == nil && before[name] != nil:
+				problems = append(problems, name+" is skipped and was deleted")
+			case skipped && is != nil && !slices.Equal(tagSources(is), before[name]):
+				problems = append(problems, fmt.Sprintf("%s is skipped but changed: %v, before %v", name, tagSources(is), before[name]))
+			case skipped:
+			case is == nil:
+				problems = append(problems, name+" is not installed")
+			default:
+				problems = append(problems, streamProblems(is, j.m.refsOf(name, ""), registry)...)
+			}
+		}
+		sort.Strings(problems)
+		return len(problems) == 0, strings.Join(problems, "; ")
+	}
+}
+
+// tagSources are the DockerImage sources of is's tags, "tag=image".
+func tagSources(is *imagev1.ImageStream) []string {
+	out := []string{}
+	for _, tag := range is.Spec.Tags {
+		if tag.From != nil && tag.From.Kind == "DockerImage" {
+			out = append(out, tag.Name+"="+tag.From.Name)
+		}
+	}
+	return out
+}
+
+// streamProblems says how is differs from its content's references rewritten for
+// registry, all imported.
+func streamProblems(is *imagev1.ImageStream, refs []string, registry string) []string {
+	want := map[string]bool{}
+	for _, r := range refs {
+		want[mirror.Destination(r, registry)] = true
+	}
+	var out []string
+	for _, tag := range is.Spec.Tags {
+		if tag.From == nil || tag.From.Kind != "DockerImage" {
+			continue
+		}
+		if !want[tag.From.Name] {
+			out = append(out, fmt.Sprintf("%s:%s is at %s", is.Name, tag.Name, tag.From.Name))
+		}
+		imported := false
+		for _, st := range is.Status.Tags {
+			imported = imported || (st.Tag == tag.Name && len(st.Items) > 0 && len(st.Conditions) == 0)
+		}
+		if !imported {
+			out = append(out, fmt.Sprintf("%s:%s is not imported", is.Name, tag.Name))
+		}
+	}
+	return out
+}
+
+// reconnect: the cluster reaches the registries again.
+func (j *journey) reconnect() {
+	importer.Disconnect(false)
+	j.m.setClusterProxy(j.m.proxyURL)
+}
+
+// forget retires a mirror: the cluster no longer trusts its CA or has its credentials,
+// as on a cluster that never had one.
+func (j *journey) forget(mi *siteMirror) {
+	j.t.Helper()
+	ctx := context.Background()
+	must(j.t, client.IgnoreNotFound(env.Client.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "openshift-config", Name: "mirror-ca"}})))
+	img := &configv1.Image{}
+	must(j.t, env.Client.Get(ctx, client.ObjectKey{Name: "cluster"}, img))
+	img.Spec.AdditionalTrustedCA = configv1.ConfigMapNameReference{}
+	must(j.t, env.Client.Update(ctx, img))
+	testenv.SetPullSecret(j.t, env.Client, true)
+	mi.srv.Close()
+	for _, f := range []string{"pull-secret.json", "mapping.txt", "ca.crt"} {
+		_ = os.Remove(filepath.Join(j.work, f))
+	}
+}
