@@ -70,7 +70,7 @@ func (i *Importer) resolve(ctx context.Context, ref string) (string, error) {
 		i.mu.Unlock()
 		if off {
 			h := r.Context().RegistryStr()
-			return "", fmt.Errorf("Get \"https://%s/v2/\": dial tcp: lookup %s: no such host", h, strings.Split(h, ":")[0])
+			return "", fmt.Errorf("dial tcp: lookup %s: no such host", strings.Split(h, ":")[0])
 		}
 		return i.Registry.Resolve(ctx, ref)
 	}
