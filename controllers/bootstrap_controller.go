@@ -17,6 +17,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
 
 // BootstrapReconciler creates the default Config when none exists: at start, and again
@@ -114,7 +115,7 @@ func (r *BootstrapReconciler) decide(ctx context.Context) (bootstrap.Decision, e
 		ctrl.LoggerFrom(ctx).Info("probing the samples registry", "address", r.ProbeAddress, "proxy", bootstrap.RedactURL(httpsProxy), "timeout", r.ProbeTimeout)
 		return bootstrap.WaitReachable(ctx, p.Probe, r.ProbeInterval, r.ProbeTimeout, r.Clock)
 	}
-	d := bootstrap.InitialState(ipv6, bootstrap.ImportForbidden(image, ""), reach)
+	d := bootstrap.InitialState(ipv6, registry.ImportForbidden(image, ""), reach)
 	if ctx.Err() != nil {
 		return bootstrap.Decision{}, ctx.Err() // shutting down: decide on the next start
 	}

@@ -1,10 +1,16 @@
-// Package registry points image references at another registry (spec.samplesRegistry).
+// Package registry holds everything about the registries the samples come from: the
+// syntax of a samplesRegistry value (Validate, the one check the operator and the mirror
+// commands share), pointing image references at it (Rewrite), the default registries of
+// the content, and whether the cluster's image policy lets them be imported
+// (ImportForbidden).
 package registry
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // knownHosts are the registries whose host is replaced wherever it appears first.
@@ -52,6 +58,11 @@ func Validate(r string) error {
 		return fmt.Errorf("%q is longer than 256 characters", r[:40]+"...")
 	case !pattern.MatchString(r):
 		return fmt.Errorf("%q is not host[:port][/path] (a lower-case path without spaces), for example mirror.example.com:5000/samples", r)
+	}
+	// What the pattern lets through must also make image references the registry
+	// client can parse.
+	if _, err := name.NewRepository(strings.TrimSuffix(r, "/")+"/probe", name.StrictValidation); err != nil {
+		return fmt.Errorf("%q is not a registry[:port][/path]: %v", r, err)
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/registry"
 	"github.com/openshift/cluster-samples-operator/internal/state"
@@ -115,7 +114,7 @@ func architectureUnchanged(in *Inputs, plan state.Plan) string {
 // imagePolicyAllows: a restriction added to the cluster image configuration after
 // install is reported before any import fails.
 func imagePolicyAllows(in *Inputs, _ state.Plan) string {
-	forbidden := bootstrap.ImportForbidden(in.Image, in.Config.Spec.SamplesRegistry)
+	forbidden := registry.ImportForbidden(in.Image, in.Config.Spec.SamplesRegistry)
 	if forbidden == "" {
 		return ""
 	}
