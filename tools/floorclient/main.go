@@ -1,0 +1,97 @@
+// Command floorclient creates the samples of a content tree, one request each and one
+// after the other, as fast as the API server takes them, with the client settings the
+// operator has (controller-runtime's config: no client-side rate limit). It prints
+// one JSON line: how long from its start to its last create acknowledged, and the
+// creates by kind. The bench (tools/bench) reads the operator's convergence against it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/openshift/cluster-samples-operator/internal/content"
+)
+
+// Result is what floorclient prints.
+type Result struct {
+	Seconds float64        `json:"seconds"`
+	Creates map[string]int `json:"creates"`
+}
+
+func main() {
+	start := time.Now()
+	assets := flag.String("assets-dir", "", "The content tree (<arch>/<group>/{imagestreams,templates}/*.json).")
+	arch := flag.String("arch", "x86_64", "The architecture whose samples are created.")
+	namespace := flag.String("namespace", "floor-client", "Where the samples are created (made if missing).")
+	flag.Parse()
+	res, err := run(start, *assets, *arch, *namespace)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floorclient:", err)
+		os.Exit(1)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(res)
+}
+
+func run(start time.Time, assets, arch, namespace string) (*Result, error) {
+	// As the operator (main.go): --kubeconfig is controller-runtime's flag, and its
+	// config leaves client-side rate limiting off.
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return nil, err
+	}
+	inv, err := content.Load(os.DirFS(assets))
+	if err != nil {
+		return nil, err
+	}
+	set, ok := inv.For(arch)
+	if !ok {
+		return nil, fmt.Errorf("no %s content in %s", arch, assets)
+	}
+	ctx := context.Background()
+	if err := client.IgnoreAlreadyExists(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})); err != nil {
+		return nil, err
+	}
+	res := &Result{Creates: map[string]int{}}
+	create := func(src *unstructured.Unstructured, objects []any) error {
+		u := src.DeepCopy()
+		u.SetNamespace(namespace)
+		if objects != nil {
+			u.Object["objects"] = objects
+		}
+		if err := c.Create(ctx, u); err != nil {
+			return fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+		res.Creates[u.GetKind()]++
+		return nil
+	}
+	for _, name := range set.ImageStreamNames() {
+		if err := create(set.ImageStreams[name], nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range set.TemplateNames() {
+		objs, err := set.TemplateObjects(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := create(set.Templates[name], objs); err != nil {
+			return nil, err
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
