@@ -103,6 +103,10 @@ func Mirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// failFunc reports a failure of a mirror subcommand on standard error and returns the
+// exit code to end with.
+type failFunc func(code int, format string, a ...any) int
+
 func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		stdout.print(mirrorUsage())
@@ -112,101 +116,147 @@ func mirrorCmd(ctx context.Context, args []string, stdout *output, stderr io.Wri
 		return 0
 	}
 	sub := args[0]
-	fs, f := mirrorFlags(sub)
-	to, reg, authfile, insecure, plainHTTP := &f.to, &f.registry, &f.authfile, &f.insecure, &f.plainHTTP
-	requestTimeout, deadline, output, failOnMissing, concurrency := &f.timeout, &f.deadline, &f.output, &f.failOnMissing, &f.concurrency
 	fail := func(code int, format string, a ...any) int {
 		_, _ = fmt.Fprintf(stderr, "cluster-samples-operator mirror %s: %s\n", sub, fmt.Sprintf(format, a...))
 		return code
 	}
-	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
-		stdout.print(mirrorUsage())
-		return 0
-	} else if err != nil {
-		return fail(2, "%v (see --help)", err)
-	}
-	if fs.NArg() > 0 {
-		return fail(2, "unexpected argument %q (see --help)", fs.Arg(0))
-	}
-	switch sub {
-	case "images", "mapping", "check", "imageset":
-	default:
-		return fail(2, "unknown subcommand (images, mapping, check or imageset; see --help)")
+	f, code, ok := parseMirror(sub, args[1:], stdout, fail)
+	if !ok {
+		return code
 	}
 	prog := newProgress(stderr, f.quiet)
-	if f.fromCluster && f.fromFile != "" {
-		return fail(2, "--from-cluster and --from-file are two sources; give one")
-	}
 	entries, skipped, err := load(ctx, f)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
 	switch sub {
 	case "images":
-		imgs := mirror.Images(entries)
-		for _, img := range imgs {
-			stdout.printf("%s\n", img)
-		}
-		prog.finish("%d images for %d image stream tags", len(imgs), len(entries))
+		mirrorImages(stdout, entries, prog)
 	case "imageset":
-		data, err := yaml.Marshal(mirror.ImageSet(mirror.Images(entries)))
-		if err != nil {
-			return fail(1, "%v", err)
-		}
-		stdout.print(string(data))
-		prog.finish("%d images as the additionalImages of an oc-mirror ImageSetConfiguration", len(mirror.Images(entries)))
+		return mirrorImageSet(stdout, entries, prog, fail)
 	case "mapping":
-		if err := mirror.ValidateEndpoint(*to); err != nil {
-			return fail(2, "--to: %v", err)
-		}
-		if f.from != "" && !strings.HasPrefix(f.from, mirror.DiskScheme) {
-			return fail(2, "--from takes %sNAME, the media a mapping --to %sNAME filled", mirror.DiskScheme, mirror.DiskScheme)
-		} else if err := mirror.ValidateEndpoint(f.from); f.from != "" && err != nil {
-			return fail(2, "--from: %v", err)
-		}
-		imgs := mirror.Images(entries)
-		for _, img := range imgs {
-			src := img
-			if f.from != "" {
-				src = mirror.Located(img, f.from)
-			}
-			stdout.printf("%s=%s\n", src, mirror.Located(img, *to))
-		}
-		prog.finish("%d images to mirror to %s", len(imgs), *to)
+		return mirrorMapping(stdout, f, entries, prog, fail)
 	case "check":
-		if err := mirror.ValidateRegistry(*reg); err != nil {
-			return fail(2, "--registry: %v", err)
-		}
-		if *output != "text" && *output != "json" && *output != "yaml" {
-			return fail(2, "-o must be text, json or yaml")
-		}
-		opts := mirror.CheckOptions{Insecure: *insecure, PlainHTTP: *plainHTTP, RequestTimeout: *requestTimeout, Deadline: *deadline,
-			Concurrency: *concurrency, Progress: prog.update}
-		if *authfile != "" {
-			if opts.Keychain, err = mirror.AuthFileKeychain(*authfile); err != nil {
-				return fail(1, "%v", err)
-			}
-		}
-		if f.caFile != "" {
-			if opts.RootCAs, err = mirror.CertPool(f.caFile); err != nil {
-				return fail(1, "--certificate-authority: %v", err)
-			}
-		}
-		results, err := mirror.Check(ctx, entries, *reg, opts)
-		if err != nil {
-			prog.clear()
-			return fail(1, "%v", err)
-		}
-		rep := mirror.NewReport(results, *reg, skipped)
-		prog.finish("checked %d image stream tags on %s: %d present, %d missing", len(results), *reg, len(results)-rep.Missing, rep.Missing)
-		if err := printReport(stdout, rep, *output); err != nil {
-			return fail(1, "%v", err)
-		}
-		if *failOnMissing && rep.Missing > 0 {
-			return 3
-		}
+		return mirrorCheck(ctx, stdout, f, entries, skipped, prog, fail)
 	}
 	return 0
+}
+
+// parseMirror parses and validates the flags of subcommand sub. ok is false when the
+// command ends here (help asked for, a usage error), with exit code code.
+func parseMirror(sub string, args []string, stdout *output, fail failFunc) (f *mirrorOptions, code int, ok bool) {
+	fs, f := mirrorFlags(sub)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		stdout.print(mirrorUsage())
+		return nil, 0, false
+	} else if err != nil {
+		return nil, fail(2, "%v (see --help)", err), false
+	}
+	if fs.NArg() > 0 {
+		return nil, fail(2, "unexpected argument %q (see --help)", fs.Arg(0)), false
+	}
+	switch sub {
+	case "images", "mapping", "check", "imageset":
+	default:
+		return nil, fail(2, "unknown subcommand (images, mapping, check or imageset; see --help)"), false
+	}
+	if f.fromCluster && f.fromFile != "" {
+		return nil, fail(2, "--from-cluster and --from-file are two sources; give one"), false
+	}
+	return f, 0, true
+}
+
+// mirrorImages is `mirror images`: what to mirror, one image per line.
+func mirrorImages(stdout *output, entries []mirror.Entry, prog *progress) {
+	imgs := mirror.Images(entries)
+	for _, img := range imgs {
+		stdout.printf("%s\n", img)
+	}
+	prog.finish("%d images for %d image stream tags", len(imgs), len(entries))
+}
+
+// mirrorImageSet is `mirror imageset`: an oc-mirror v2 ImageSetConfiguration with the
+// images as additionalImages.
+func mirrorImageSet(stdout *output, entries []mirror.Entry, prog *progress, fail failFunc) int {
+	data, err := yaml.Marshal(mirror.ImageSet(mirror.Images(entries)))
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	stdout.print(string(data))
+	prog.finish("%d images as the additionalImages of an oc-mirror ImageSetConfiguration", len(mirror.Images(entries)))
+	return 0
+}
+
+// mirrorMapping is `mirror mapping`: the source=destination lines of oc image mirror -f,
+// from the images' registries (or the media of --from) to --to.
+func mirrorMapping(stdout *output, f *mirrorOptions, entries []mirror.Entry, prog *progress, fail failFunc) int {
+	if err := mirror.ValidateEndpoint(f.to); err != nil {
+		return fail(2, "--to: %v", err)
+	}
+	if f.from != "" && !strings.HasPrefix(f.from, mirror.DiskScheme) {
+		return fail(2, "--from takes %sNAME, the media a mapping --to %sNAME filled", mirror.DiskScheme, mirror.DiskScheme)
+	} else if err := mirror.ValidateEndpoint(f.from); f.from != "" && err != nil {
+		return fail(2, "--from: %v", err)
+	}
+	imgs := mirror.Images(entries)
+	for _, img := range imgs {
+		src := img
+		if f.from != "" {
+			src = mirror.Located(img, f.from)
+		}
+		stdout.printf("%s=%s\n", src, mirror.Located(img, f.to))
+	}
+	prog.finish("%d images to mirror to %s", len(imgs), f.to)
+	return 0
+}
+
+// mirrorCheck is `mirror check`: which images the mirror --registry has, and the Config
+// change to apply.
+func mirrorCheck(ctx context.Context, stdout *output, f *mirrorOptions, entries []mirror.Entry, skipped []string, prog *progress, fail failFunc) int {
+	if err := mirror.ValidateRegistry(f.registry); err != nil {
+		return fail(2, "--registry: %v", err)
+	}
+	if f.output != "text" && f.output != "json" && f.output != "yaml" {
+		return fail(2, "-o must be text, json or yaml")
+	}
+	opts, code, ok := checkOptions(f, prog, fail)
+	if !ok {
+		return code
+	}
+	results, err := mirror.Check(ctx, entries, f.registry, opts)
+	if err != nil {
+		prog.clear()
+		return fail(1, "%v", err)
+	}
+	rep := mirror.NewReport(results, f.registry, skipped)
+	prog.finish("checked %d image stream tags on %s: %d present, %d missing", len(results), f.registry, len(results)-rep.Missing, rep.Missing)
+	if err := printReport(stdout, rep, f.output); err != nil {
+		return fail(1, "%v", err)
+	}
+	if f.failOnMissing && rep.Missing > 0 {
+		return 3
+	}
+	return 0
+}
+
+// checkOptions are the mirror.CheckOptions of the check flags: the credentials of
+// --authfile and the CAs of --certificate-authority read. ok is false when one could
+// not be read, with exit code code.
+func checkOptions(f *mirrorOptions, prog *progress, fail failFunc) (opts mirror.CheckOptions, code int, ok bool) {
+	opts = mirror.CheckOptions{Insecure: f.insecure, PlainHTTP: f.plainHTTP, RequestTimeout: f.timeout, Deadline: f.deadline,
+		Concurrency: f.concurrency, Progress: prog.update}
+	var err error
+	if f.authfile != "" {
+		if opts.Keychain, err = mirror.AuthFileKeychain(f.authfile); err != nil {
+			return opts, fail(1, "%v", err), false
+		}
+	}
+	if f.caFile != "" {
+		if opts.RootCAs, err = mirror.CertPool(f.caFile); err != nil {
+			return opts, fail(1, "--certificate-authority: %v", err), false
+		}
+	}
+	return opts, 0, true
 }
 
 // mirrorOptions are the flags of the mirror subcommands (usage lists them).

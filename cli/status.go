@@ -139,37 +139,67 @@ func kubeClient(kubeconfig string) (client.Client, error) {
 // read (RBAC) becomes a warning, not a failure: an administrator sees the rest.
 func Collect(ctx context.Context, c client.Client, namespace string) (*Report, error) {
 	rep := &Report{Failing: []diagnose.FailingStream{}}
+	cfg, err := collectConfig(ctx, c, rep)
+	if err != nil {
+		return nil, err
+	}
+	co := collectClusterOperator(ctx, c, rep)
+	collectFailing(ctx, c, namespace, rep)
+	countSamples(ctx, c, rep)
+	rep.Content = contentSource(ctx, c, namespace, &rep.Warnings)
+	in := diagnose.Inputs{Config: cfg, ClusterOperator: co, Failing: rep.Failing, Now: time.Now()}
+	_, rep.Alerts = diagnose.Signals(in)
+	if rep.Alerts == nil {
+		rep.Alerts = []string{}
+	}
+	rep.Next = diagnose.Next(in)
+	return rep, nil
+}
+
+// collectConfig reads the Config into rep; it returns nil, and no error, when there is
+// none yet.
+func collectConfig(ctx context.Context, c client.Client, rep *Report) (*samplesv1.Config, error) {
 	cfg := &samplesv1.Config{}
 	switch err := c.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg); {
 	case apierrors.IsNotFound(err):
-		cfg = nil
+		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("reading configs.samples.operator.openshift.io/%s: %w", samplesv1.ConfigName, err)
-	default:
-		rep.ManagementState = cfg.Status.ManagementState
-		if rep.ManagementState == "" {
-			rep.ManagementState = cfg.Spec.ManagementState
-		}
-		rep.Version, rep.Architectures = cfg.Status.Version, cfg.Status.Architectures
-		rep.SamplesRegistry = cfg.Spec.SamplesRegistry
-		rep.SkippedStreams, rep.SkippedTemplates = cfg.Spec.SkippedImagestreams, cfg.Spec.SkippedTemplates
-		rep.Conditions = map[string]Condition{}
-		for _, cond := range cfg.Status.Conditions {
-			rep.Conditions[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
-		}
 	}
+	rep.ManagementState = cfg.Status.ManagementState
+	if rep.ManagementState == "" {
+		rep.ManagementState = cfg.Spec.ManagementState
+	}
+	rep.Version, rep.Architectures = cfg.Status.Version, cfg.Status.Architectures
+	rep.SamplesRegistry = cfg.Spec.SamplesRegistry
+	rep.SkippedStreams, rep.SkippedTemplates = cfg.Spec.SkippedImagestreams, cfg.Spec.SkippedTemplates
+	rep.Conditions = map[string]Condition{}
+	for _, cond := range cfg.Status.Conditions {
+		rep.Conditions[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
+	}
+	return cfg, nil
+}
+
+// collectClusterOperator reads the openshift-samples ClusterOperator's conditions into
+// rep; it returns nil when it could not be read (a warning unless there is none).
+func collectClusterOperator(ctx context.Context, c client.Client, rep *Report) *configv1.ClusterOperator {
 	co := &configv1.ClusterOperator{}
 	if err := c.Get(ctx, client.ObjectKey{Name: "openshift-samples"}, co); err != nil {
-		co = nil
 		if !apierrors.IsNotFound(err) {
 			rep.Warnings = append(rep.Warnings, "reading clusteroperator openshift-samples: "+err.Error())
 		}
-	} else {
-		rep.ClusterOperator = map[string]Condition{}
-		for _, cond := range co.Status.Conditions {
-			rep.ClusterOperator[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
-		}
+		return nil
 	}
+	rep.ClusterOperator = map[string]Condition{}
+	for _, cond := range co.Status.Conditions {
+		rep.ClusterOperator[string(cond.Type)] = Condition{string(cond.Status), cond.Reason, cond.Message}
+	}
+	return co
+}
+
+// collectFailing lists the failing image streams of the image-error ConfigMaps into
+// rep.Failing, by name.
+func collectFailing(ctx context.Context, c client.Client, namespace string, rep *Report) {
 	cms := &corev1.ConfigMapList{}
 	if err := c.List(ctx, cms, client.InNamespace(namespace), client.MatchingLabels{samplesv1.ImportErrorLabel: "true"}); err != nil {
 		rep.Warnings = append(rep.Warnings, "listing the image-error ConfigMaps: "+err.Error())
@@ -181,6 +211,10 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 		}
 	}
 	slices.SortFunc(rep.Failing, func(a, b diagnose.FailingStream) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// countSamples counts the managed image streams and templates in the samples namespace.
+func countSamples(ctx context.Context, c client.Client, rep *Report) {
 	// Counted from metadata only: the samples' bodies are not needed.
 	for gvk, n := range map[schema.GroupVersionKind]*int{
 		imagev1.GroupVersion.WithKind("ImageStreamList"): &rep.ImageStreams,
@@ -194,14 +228,6 @@ func Collect(ctx context.Context, c client.Client, namespace string) (*Report, e
 		}
 		*n = len(list.Items)
 	}
-	rep.Content = contentSource(ctx, c, namespace, &rep.Warnings)
-	in := diagnose.Inputs{Config: cfg, ClusterOperator: co, Failing: rep.Failing, Now: time.Now()}
-	_, rep.Alerts = diagnose.Signals(in)
-	if rep.Alerts == nil {
-		rep.Alerts = []string{}
-	}
-	rep.Next = diagnose.Next(in)
-	return rep, nil
 }
 
 // contentSource describes the samples the operator Deployment serves: its --assets-dir

@@ -96,25 +96,13 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	}
 	orig := cfg.DeepCopy()
 	cfg.Status.Conditions = conditions.EnsureAll(cfg.Status.Conditions, r.now())
-	defer func() {
-		if equality.Semantic.DeepEqual(orig.Status, cfg.Status) {
-			return
-		}
-		if perr := r.Client.Status().Patch(ctx, cfg, client.MergeFrom(orig)); perr != nil {
-			err = errors.Join(err, fmt.Errorf("writing the status of Config %s: %w", cfg.Name, perr))
-		}
-	}()
+	defer func() { err = r.writeStatus(ctx, orig, cfg, err) }()
 
 	// Side tasks (the mirror ConfigMap, the import-error report, reading the pull
 	// secret) never hold back the samples: their errors are logged and returned at the
 	// end of the pass, which is then retried.
 	var side []error
-	defer func() {
-		if len(side) > 0 {
-			ctrl.LoggerFrom(ctx).Error(errors.Join(side...), "a side task failed; the samples were handled, the pass is retried")
-			err = errors.Join(append([]error{err}, side...)...)
-		}
-	}()
+	defer func() { err = withSideErrors(ctx, err, side) }()
 	// Gather every read, evaluate once, then act.
 	in, side, err := r.gather(ctx, cfg)
 	if err != nil {
@@ -129,6 +117,33 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 			side = append(side, err)
 		}
 	}
+	return r.act(ctx, cfg, in, ev)
+}
+
+// writeStatus writes the status of cfg when it differs from that of orig, the Config as
+// read; a failure is joined to err, the error of the pass.
+func (r *ConfigReconciler) writeStatus(ctx context.Context, orig, cfg *samplesv1.Config, err error) error {
+	if equality.Semantic.DeepEqual(orig.Status, cfg.Status) {
+		return err
+	}
+	if perr := r.Client.Status().Patch(ctx, cfg, client.MergeFrom(orig)); perr != nil {
+		err = errors.Join(err, fmt.Errorf("writing the status of Config %s: %w", cfg.Name, perr))
+	}
+	return err
+}
+
+// withSideErrors logs the errors of the side tasks, if any, and joins them to err, the
+// error of the pass.
+func withSideErrors(ctx context.Context, err error, side []error) error {
+	if len(side) > 0 {
+		ctrl.LoggerFrom(ctx).Error(errors.Join(side...), "a side task failed; the samples were handled, the pass is retried")
+		err = errors.Join(append([]error{err}, side...)...)
+	}
+	return err
+}
+
+// act does what the evaluation ev of in decided for the samples.
+func (r *ConfigReconciler) act(ctx context.Context, cfg *samplesv1.Config, in *verdict.Inputs, ev verdict.Evaluation) (ctrl.Result, error) {
 	switch ev.Action {
 	case verdict.Remove:
 		removal, err := r.Content.Names() // every architecture's sample names

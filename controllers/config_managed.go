@@ -28,66 +28,95 @@ import (
 // marks skipped ones. gateTBR holds back image streams from registry.redhat.io while the
 // pull secret has no credentials for it.
 func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, set *content.Set, gateTBR bool) (ctrl.Result, error) {
-	// The status records the registry of the last complete pass.
-	registryChanged := cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry
-	// One sample the API server refuses never holds back the others: the pass writes
-	// all it can, then reports the failures together and retries them.
-	pending := false
-	var failed, unavailable []error
-	away := false // the API server cannot be reached: the rest of the pass would fail too
-	installed := record.New()
-	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
-		into := installed.ImageStreams
-		if gvk == TemplateGVK {
-			into = installed.Templates
+	pass := &managedPass{r: r, cfg: cfg, gateTBR: gateTBR, installed: record.New(),
+		// The status records the registry of the last complete pass.
+		registryChanged: cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry}
+	pass.sync(ctx, ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	pass.sync(ctx, TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	if result, incomplete := pass.incomplete(ctx); incomplete {
+		return result, nil
+	}
+	if err := r.remember(ctx, pass.installed); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.markManaged(cfg, plan)
+	return ctrl.Result{}, nil
+}
+
+// managedPass is one pass of reconcileManaged over the samples: what it installed and
+// what it could not write. One sample the API server refuses never holds back the
+// others: the pass writes all it can, then reports the failures together and retries
+// them.
+type managedPass struct {
+	r                        *ConfigReconciler
+	cfg                      *samplesv1.Config
+	gateTBR, registryChanged bool
+
+	pending             bool
+	failed, unavailable []error
+	away                bool // the API server cannot be reached: the rest of the pass would fail too
+	installed           record.Names
+}
+
+// sync syncs the samples of one kind, objs by name, in the order of names; skips are
+// the names the Config skips.
+func (p *managedPass) sync(ctx context.Context, gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
+	into := p.installed.ImageStreams
+	if gvk == TemplateGVK {
+		into = p.installed.Templates
+	}
+	for _, name := range names {
+		if p.away {
+			return
 		}
-		for _, name := range names {
-			if away {
-				return
+		if p.gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
+			continue
+		}
+		pending, err := p.r.syncSample(ctx, gvk, objs[name], body, state.Skipped(skips, name), p.cfg.Spec.SamplesRegistry, p.registryChanged)
+		switch {
+		case err == nil:
+			p.pending = p.pending || pending
+			if !state.Skipped(skips, name) {
+				into[name] = true
 			}
-			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
-				continue
-			}
-			p, err := r.syncSample(ctx, gvk, objs[name], body, state.Skipped(skips, name), cfg.Spec.SamplesRegistry, registryChanged)
-			switch {
-			case err == nil:
-				pending = pending || p
-				if !state.Skipped(skips, name) {
-					into[name] = true
-				}
-			case transient(err):
-				unavailable = append(unavailable, err)
-				away = unreachable(err)
-			default:
-				failed = append(failed, err)
-			}
+		case transient(err):
+			p.unavailable = append(p.unavailable, err)
+			p.away = unreachable(err)
+		default:
+			p.failed = append(p.failed, err)
 		}
 	}
-	sync(ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
-	sync(TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
-	if len(failed) > 0 {
-		err := errors.Join(failed...)
-		ctrl.LoggerFrom(ctx).Error(err, "the API server refused samples; the others are written, these are retried", "count", len(failed))
-		r.setCondition(cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, apiServerReason(failed[0]),
-			fmt.Sprintf("%d samples could not be written: %s", len(failed), joinErrors(failed)))
-		return ctrl.Result{RequeueAfter: r.RetryRefused}, nil
+}
+
+// incomplete tells whether the pass left samples to write (refused, the API server
+// away, or the cache behind), and the result that retries them.
+func (p *managedPass) incomplete(ctx context.Context) (ctrl.Result, bool) {
+	if len(p.failed) > 0 {
+		err := errors.Join(p.failed...)
+		ctrl.LoggerFrom(ctx).Error(err, "the API server refused samples; the others are written, these are retried", "count", len(p.failed))
+		p.r.setCondition(p.cfg, samplesv1.SamplesExist, corev1.ConditionUnknown, apiServerReason(p.failed[0]),
+			fmt.Sprintf("%d samples could not be written: %s", len(p.failed), joinErrors(p.failed)))
+		return ctrl.Result{RequeueAfter: p.r.RetryRefused}, true
 	}
-	if len(unavailable) > 0 {
+	if len(p.unavailable) > 0 {
 		// The API server is away, busy or restarting: no condition changes. The pass
 		// is retried at a steady pace rather than with growing backoff, so that a
 		// server refusing a fraction of requests does not stretch the install into
 		// hours; an unreachable server costs one request a pass.
-		ctrl.LoggerFrom(ctx).Error(errors.Join(unavailable...), "the API server is away or busy; retrying", "failed", len(unavailable), "in", r.RetryUnavailable)
-		return ctrl.Result{RequeueAfter: r.RetryUnavailable}, nil
+		ctrl.LoggerFrom(ctx).Error(errors.Join(p.unavailable...), "the API server is away or busy; retrying", "failed", len(p.unavailable), "in", p.r.RetryUnavailable)
+		return ctrl.Result{RequeueAfter: p.r.RetryUnavailable}, true
 	}
-	if pending {
+	if p.pending {
 		// The cache is behind the server; the event that updates it brings the next
 		// pass (see writes.go).
-		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
+		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, true
 	}
-	if err := r.remember(ctx, installed); err != nil {
-		return ctrl.Result{}, err
-	}
+	return ctrl.Result{}, false
+}
+
+// markManaged records a complete pass in the status: the samples exist, as the Config
+// asks for them under plan.
+func (r *ConfigReconciler) markManaged(cfg *samplesv1.Config, plan state.Plan) {
 	// Say so when the samples come from the built-in set because the directory the
 	// operator was given is not usable.
 	if c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist); r.Content.Fallback != "" && r.Recorder != nil &&
@@ -101,7 +130,6 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	cfg.Status.Architectures = []string{plan.Arch}
 	cfg.Status.SkippedImagestreams = slices.Clone(cfg.Spec.SkippedImagestreams)
 	cfg.Status.SkippedTemplates = slices.Clone(cfg.Spec.SkippedTemplates)
-	return ctrl.Result{}, nil
 }
 
 // syncSample makes one sample match the content. body, when set, gives the parts of a
@@ -118,46 +146,14 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		return false, fmt.Errorf("reading %s: %w", what, err)
 	}
 	if skipped {
-		if notFound {
-			// An administrator's own copy under a skipped name is unlabelled, so not in
-			// the cache: read it past the cache to mark it, as the stock operator does.
-			err := r.APIReader.Get(ctx, key, actual)
-			if apierrors.IsNotFound(err) {
-				return false, nil
-			}
-			if err != nil {
-				return false, fmt.Errorf("reading %s: %w", what, err)
-			}
-		}
-		if actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
-			return false, nil
-		}
-		orig := actual.DeepCopy()
-		labels := actual.GetLabels()
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		labels[samplesv1.SamplesManagedLabel] = "false"
-		actual.SetLabels(labels)
-		return sampleWritten(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
+		return r.markSkipped(ctx, key, what, actual, notFound)
 	}
 	if !notFound && !registryChanged && samples.Current(actual, r.Version) {
 		return false, nil // the common case of every pass: nothing to build or compare
 	}
 	desired := samples.Desired(src, registry, r.Version)
-	withBody := func() error { // once: a refused create is followed by an update
-		if _, done := desired.Object["objects"]; body == nil || done {
-			return nil
-		}
-		objs, err := body(src.GetName())
-		if err != nil || objs == nil {
-			return err
-		}
-		desired.Object["objects"] = objs
-		return nil
-	}
 	if notFound {
-		if err := withBody(); err != nil {
+		if err := addBody(desired, src.GetName(), body); err != nil {
 			return false, err
 		}
 		err := r.Client.Create(ctx, desired)
@@ -175,10 +171,53 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil
 	}
-	if err := withBody(); err != nil {
+	if err := addBody(desired, src.GetName(), body); err != nil {
 		return false, err
 	}
 	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
+}
+
+// markSkipped labels the sample at key, which the Config skips, as not managed, unless
+// it is already. actual is what the cache holds of it; notFound tells that it holds
+// nothing.
+func (r *ConfigReconciler) markSkipped(ctx context.Context, key client.ObjectKey, what string, actual *unstructured.Unstructured, notFound bool) (pending bool, err error) {
+	if notFound {
+		// An administrator's own copy under a skipped name is unlabelled, so not in
+		// the cache: read it past the cache to mark it, as the stock operator does.
+		err := r.APIReader.Get(ctx, key, actual)
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("reading %s: %w", what, err)
+		}
+	}
+	if actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
+		return false, nil
+	}
+	orig := actual.DeepCopy()
+	labels := actual.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[samplesv1.SamplesManagedLabel] = "false"
+	actual.SetLabels(labels)
+	return sampleWritten(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
+}
+
+// addBody sets the objects of desired, a template, from body (named by the sample's
+// name), once: a refused create is followed by an update. Without body there is
+// nothing to add.
+func addBody(desired *unstructured.Unstructured, name string, body func(string) ([]any, error)) error {
+	if _, done := desired.Object["objects"]; body == nil || done {
+		return nil
+	}
+	objs, err := body(name)
+	if err != nil || objs == nil {
+		return err
+	}
+	desired.Object["objects"] = objs
+	return nil
 }
 
 // sampleWritten turns the errors that only mean "the cache is behind" (writes.go) into

@@ -79,18 +79,29 @@ func Compute(in Inputs) ([]configv1.ClusterOperatorStatusCondition, []configv1.O
 }
 
 func compute(in Inputs) (avail, prog, deg cond) {
+	if avail, prog, deg, ok := settled(in); ok {
+		return avail, prog, deg
+	}
+	deg, retrying := degraded(in)
+	avail = available(in)
+	return avail, progressing(in, avail, deg, retrying), deg
+}
+
+// settled returns the conditions of the states that decide all three at once: no Config
+// yet, the Config being deleted, an unsupported architecture, and Removed or Unmanaged
+// once done. ok is false in any other state.
+func settled(in Inputs) (avail, prog, deg cond, ok bool) {
 	cfg := in.Config
 	if cfg == nil {
 		return cond{configv1.ConditionFalse, ReasonSampleUpsertsPending, "Waiting for the samples Config to be created"},
 			cond{configv1.ConditionTrue, ReasonSampleUpsertsPending, "Waiting for the samples Config to be created"},
-			cond{status: configv1.ConditionFalse}
+			cond{status: configv1.ConditionFalse}, true
 	}
-	version := cfg.Status.Version
 	if !cfg.DeletionTimestamp.IsZero() {
 		msg := "Deleting samples at " + in.ReleaseVersion
 		return cond{configv1.ConditionTrue, ReasonDeletionInProgress, msg},
 			cond{configv1.ConditionTrue, ReasonDeletionInProgress, msg},
-			cond{configv1.ConditionFalse, ReasonDeletionInProgress, msg}
+			cond{configv1.ConditionFalse, ReasonDeletionInProgress, msg}, true
 	}
 	if in.UnsupportedArch {
 		// As the shipped operator reports it: nothing to install here, and nothing
@@ -101,71 +112,96 @@ func compute(in Inputs) (avail, prog, deg cond) {
 		}
 		return cond{configv1.ConditionTrue, ReasonUnsupportedArch, msg},
 			cond{configv1.ConditionFalse, ReasonUnsupportedArch, msg},
-			cond{configv1.ConditionFalse, ReasonUnsupportedArch, msg}
+			cond{configv1.ConditionFalse, ReasonUnsupportedArch, msg}, true
 	}
-	if s := cfg.Status.ManagementState; s == samplesv1.Removed || s == samplesv1.Unmanaged {
-		reason := reasonCurrentlyPrefix + string(s)
-		if s == samplesv1.Removed && bootstrap.TBRInaccessible(cfg) {
-			reason = ReasonTBRUnreachable
-		}
-		msg := fmt.Sprintf("Samples installation was previously successful at %s but the samples operator is now %s", version, s)
-		if !conditions.IsTrue(cfg.Status.Conditions, samplesv1.RemovePending) && cfg.Spec.ManagementState == s {
-			return cond{configv1.ConditionTrue, reason, msg}, cond{configv1.ConditionFalse, reason, msg}, cond{configv1.ConditionFalse, reason, msg}
-		}
-	}
+	return notManaged(cfg)
+}
 
+// notManaged returns the conditions of a Config Removed or Unmanaged whose change of
+// management state is done (no removal pending). ok is false otherwise.
+func notManaged(cfg *samplesv1.Config) (avail, prog, deg cond, ok bool) {
+	s := cfg.Status.ManagementState
+	if s != samplesv1.Removed && s != samplesv1.Unmanaged {
+		return avail, prog, deg, false
+	}
+	reason := reasonCurrentlyPrefix + string(s)
+	if s == samplesv1.Removed && bootstrap.TBRInaccessible(cfg) {
+		reason = ReasonTBRUnreachable
+	}
+	msg := fmt.Sprintf("Samples installation was previously successful at %s but the samples operator is now %s", cfg.Status.Version, s)
+	if !conditions.IsTrue(cfg.Status.Conditions, samplesv1.RemovePending) && cfg.Spec.ManagementState == s {
+		return cond{configv1.ConditionTrue, reason, msg}, cond{configv1.ConditionFalse, reason, msg}, cond{configv1.ConditionFalse, reason, msg}, true
+	}
+	return avail, prog, deg, false
+}
+
+// degraded returns the Degraded condition, and the failure still retried (nil when
+// none): a refused write not yet retried for DegradedAfter, which is Progressing.
+func degraded(in Inputs) (deg cond, retrying *cond) {
+	cfg := in.Config
 	// Degraded: invalid configuration, or a condition the operator cannot determine;
 	// a write the API server refuses only once it has been retried for DegradedAfter.
 	deg = cond{status: configv1.ConditionFalse}
-	var retrying *cond
 	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c != nil && c.Status == corev1.ConditionFalse {
-		deg = cond{configv1.ConditionTrue, ReasonInvalidConfiguration, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
-	} else {
-		for _, c := range cfg.Status.Conditions {
-			if c.Status != corev1.ConditionUnknown {
-				continue
-			}
-			failed := cond{configv1.ConditionTrue, c.Reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
-			if strings.HasPrefix(c.Reason, APIServerErrorPrefix) && !in.Now.IsZero() && in.Now.Sub(c.LastTransitionTime.Time) < DegradedAfter {
-				retrying = &failed
-				continue
-			}
-			deg = failed
-			break
+		return cond{configv1.ConditionTrue, ReasonInvalidConfiguration, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}, nil
+	}
+	for _, c := range cfg.Status.Conditions {
+		if c.Status != corev1.ConditionUnknown {
+			continue
 		}
+		failed := cond{configv1.ConditionTrue, c.Reason, fmt.Sprintf("Samples installation in error at %s: %s", in.ReleaseVersion, c.Message)}
+		if strings.HasPrefix(c.Reason, APIServerErrorPrefix) && !in.Now.IsZero() && in.Now.Sub(c.LastTransitionTime.Time) < DegradedAfter {
+			retrying = &failed
+			continue
+		}
+		deg = failed
+		break
 	}
+	return deg, retrying
+}
 
-	success := "Samples installation successful at " + version
+// available returns the Available condition: True once the samples exist.
+func available(in Inputs) cond {
+	cfg := in.Config
 	if conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
-		avail = cond{configv1.ConditionTrue, "", success}
-	} else {
-		avail = cond{configv1.ConditionFalse, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
+		return cond{configv1.ConditionTrue, "", "Samples installation successful at " + cfg.Status.Version}
 	}
+	return cond{configv1.ConditionFalse, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
+}
 
+// progressing returns the Progressing condition, from the Available and Degraded ones
+// and the failure still retried (nil when none).
+func progressing(in Inputs, avail, deg cond, retrying *cond) cond {
+	cfg := in.Config
 	switch {
 	case conditions.IsTrue(cfg.Status.Conditions, samplesv1.RemovePending):
-		prog = cond{configv1.ConditionTrue, "", "Deleting samples at " + in.ReleaseVersion}
+		return cond{configv1.ConditionTrue, "", "Deleting samples at " + in.ReleaseVersion}
 	case deg.status == configv1.ConditionTrue:
-		prog = cond{configv1.ConditionTrue, deg.reason, deg.message}
+		return cond{configv1.ConditionTrue, deg.reason, deg.message}
 	case retrying != nil:
-		prog = *retrying
+		return *retrying
 	case avail.status != configv1.ConditionTrue:
-		prog = cond{configv1.ConditionTrue, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
+		return cond{configv1.ConditionTrue, ReasonSampleUpsertsPending, "Samples installing at " + in.ReleaseVersion}
 	case len(in.FailingStreams) > 0:
-		names := append([]string(nil), in.FailingStreams...)
-		sort.Strings(names)
-		last := ""
-		if !in.LastImportAttempt.IsZero() {
-			last = in.LastImportAttempt.UTC().String() // as the shipped operator prints it
-		}
-		// Each name followed by a space, byte-exact with the shipped operator's message.
-		prog = cond{configv1.ConditionFalse, ReasonFailedImageImports, fmt.Sprintf(
-			"Samples installed at %s, with image import failures for these imagestreams: %s; last import attempt %s",
-			version, strings.Join(names, " ")+" ", last)}
+		return importFailures(in)
 	default:
-		prog = cond{configv1.ConditionFalse, "", success}
+		return cond{configv1.ConditionFalse, "", "Samples installation successful at " + cfg.Status.Version}
 	}
-	return avail, prog, deg
+}
+
+// importFailures is the Progressing condition of samples installed with failing image
+// imports.
+func importFailures(in Inputs) cond {
+	names := append([]string(nil), in.FailingStreams...)
+	sort.Strings(names)
+	last := ""
+	if !in.LastImportAttempt.IsZero() {
+		last = in.LastImportAttempt.UTC().String() // as the shipped operator prints it
+	}
+	// Each name followed by a space, byte-exact with the shipped operator's message.
+	return cond{configv1.ConditionFalse, ReasonFailedImageImports, fmt.Sprintf(
+		"Samples installed at %s, with image import failures for these imagestreams: %s; last import attempt %s",
+		in.Config.Status.Version, strings.Join(names, " ")+" ", last)}
 }
 
 // Merge applies computed conditions onto existing ones at now, keeping each

@@ -100,40 +100,14 @@ func Next(in Inputs) Step {
 		}
 		return ""
 	}
-	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); sig.InvalidConfig && c != nil {
-		return step("the Config is invalid: "+c.Message, "Fix the Config as the message says.",
-			"oc edit configs.samples.operator.openshift.io cluster", raised(verdict.AlertInvalidConfig))
+	if s, ok := blockedStep(in, sig, raised); ok {
+		return s
 	}
-	if deg := clusteroperator.Condition(in.ClusterOperator, configv1.OperatorDegraded); sig.Degraded && deg != nil {
-		return step(fmt.Sprintf("the operator is Degraded (%s): %s", deg.Reason, deg.Message),
-			"Act on the reason, as the runbook lists for each.",
-			"oc logs -n "+samplesv1.OperatorNamespace+" deployment/cluster-samples-operator", raised(verdict.AlertDegraded))
+	if s, ok := notManagedStep(cfg); ok {
+		return s
 	}
-	if sig.TBRInaccessible {
-		return step("registry.redhat.io was unreachable when the cluster was installed, so no samples were installed",
-			"Mirror the images of ConfigMap "+samplesv1.MirrorConfigMap+" and set samplesRegistry and Managed, or leave the samples Removed.",
-			patchConfig+`'{"spec":{"samplesRegistry":"<mirror>","managementState":"Managed"}}'`, raised(verdict.AlertTBRInaccessible))
-	}
-	state := cfg.Status.ManagementState
-	if state == "" {
-		state = cfg.Spec.ManagementState
-	}
-	switch state {
-	case samplesv1.Removed:
-		return step("", "Nothing to do: the samples are Removed. To install them, set Managed.",
-			patchConfig+`'{"spec":{"managementState":"Managed"}}'`, "")
-	case samplesv1.Unmanaged:
-		return step("", "Nothing to do: the operator leaves the samples as they are while Unmanaged.", "", "")
-	}
-	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); (sig.MissingSecret || sig.MissingTBR) && c != nil {
-		if sig.MissingSecret {
-			return step("no usable pull secret: "+c.Message,
-				"Create openshift-config/pull-secret with the cluster's pull secret, or mirror the images and set samplesRegistry.",
-				"oc get secret pull-secret -n openshift-config", raised(verdict.AlertMissingSecret))
-		}
-		return step("no registry.redhat.io credentials: "+c.Message,
-			"Add the registry.redhat.io entry of the cluster's pull secret to openshift-config/pull-secret, or mirror the images and set samplesRegistry.",
-			"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", raised(verdict.AlertMissingTBR))
+	if s, ok := credentialsStep(cfg, sig, raised); ok {
+		return s
 	}
 	if len(sig.Failing) > 0 {
 		alert := raised(verdict.AlertImportFailing)
@@ -146,6 +120,61 @@ func Next(in Inputs) Step {
 		return step("", "Wait: the samples are being installed.", "", "")
 	}
 	return step("", "Nothing to do: the samples are installed and import.", "", "")
+}
+
+// blockedStep is the step when the operator cannot act on the Config at all: it is
+// invalid, the operator is Degraded, or registry.redhat.io was unreachable at install.
+// raised returns the alert it is given if the signals raise it, else "".
+func blockedStep(in Inputs, sig verdict.Signals, raised func(string) string) (Step, bool) {
+	cfg := in.Config
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); sig.InvalidConfig && c != nil {
+		return step("the Config is invalid: "+c.Message, "Fix the Config as the message says.",
+			"oc edit configs.samples.operator.openshift.io cluster", raised(verdict.AlertInvalidConfig)), true
+	}
+	if deg := clusteroperator.Condition(in.ClusterOperator, configv1.OperatorDegraded); sig.Degraded && deg != nil {
+		return step(fmt.Sprintf("the operator is Degraded (%s): %s", deg.Reason, deg.Message),
+			"Act on the reason, as the runbook lists for each.",
+			"oc logs -n "+samplesv1.OperatorNamespace+" deployment/cluster-samples-operator", raised(verdict.AlertDegraded)), true
+	}
+	if sig.TBRInaccessible {
+		return step("registry.redhat.io was unreachable when the cluster was installed, so no samples were installed",
+			"Mirror the images of ConfigMap "+samplesv1.MirrorConfigMap+" and set samplesRegistry and Managed, or leave the samples Removed.",
+			patchConfig+`'{"spec":{"samplesRegistry":"<mirror>","managementState":"Managed"}}'`, raised(verdict.AlertTBRInaccessible)), true
+	}
+	return Step{}, false
+}
+
+// notManagedStep is the step of samples Removed or Unmanaged: nothing to do.
+func notManagedStep(cfg *samplesv1.Config) (Step, bool) {
+	state := cfg.Status.ManagementState
+	if state == "" {
+		state = cfg.Spec.ManagementState
+	}
+	switch state {
+	case samplesv1.Removed:
+		return step("", "Nothing to do: the samples are Removed. To install them, set Managed.",
+			patchConfig+`'{"spec":{"managementState":"Managed"}}'`, ""), true
+	case samplesv1.Unmanaged:
+		return step("", "Nothing to do: the operator leaves the samples as they are while Unmanaged.", "", ""), true
+	}
+	return Step{}, false
+}
+
+// credentialsStep is the step when the pull secret, or its registry.redhat.io entry, is
+// missing. raised returns the alert it is given if the signals raise it, else "".
+func credentialsStep(cfg *samplesv1.Config, sig verdict.Signals, raised func(string) string) (Step, bool) {
+	c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist)
+	if (!sig.MissingSecret && !sig.MissingTBR) || c == nil {
+		return Step{}, false
+	}
+	if sig.MissingSecret {
+		return step("no usable pull secret: "+c.Message,
+			"Create openshift-config/pull-secret with the cluster's pull secret, or mirror the images and set samplesRegistry.",
+			"oc get secret pull-secret -n openshift-config", raised(verdict.AlertMissingSecret)), true
+	}
+	return step("no registry.redhat.io credentials: "+c.Message,
+		"Add the registry.redhat.io entry of the cluster's pull secret to openshift-config/pull-secret, or mirror the images and set samplesRegistry.",
+		"oc get secret pull-secret -n openshift-config -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d", raised(verdict.AlertMissingTBR)), true
 }
 
 // failingStep is the step for image streams whose imports fail, by the most common

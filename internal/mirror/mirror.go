@@ -148,6 +148,19 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 	if err := ValidateRegistry(to); err != nil {
 		return nil, err
 	}
+	o = o.withDefaults()
+	ctx, stop := context.WithTimeout(ctx, o.Deadline)
+	defer stop()
+	var tr http.RoundTripper = transportFor(o)
+	if !o.PlainHTTP {
+		tr = httpsOnly{tr}
+	}
+	results, byDest, order := byDestination(entries, to)
+	return results, checkDestinations(ctx, order, byDest, results, o, tr)
+}
+
+// withDefaults returns o with the defaults of what it leaves unset.
+func (o CheckOptions) withDefaults() CheckOptions {
 	if o.Concurrency < 1 {
 		o.Concurrency = 8
 	}
@@ -157,19 +170,19 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 	if o.Deadline <= 0 {
 		o.Deadline = DefaultDeadline
 	}
-	ctx, stop := context.WithTimeout(ctx, o.Deadline)
-	defer stop()
-	var tr http.RoundTripper = transportFor(o)
-	if !o.PlainHTTP {
-		tr = httpsOnly{tr}
-	}
 	if o.Keychain == nil {
 		o.Keychain = authn.DefaultKeychain
 	}
-	results := make([]Result, len(entries))
+	return o
+}
+
+// byDestination returns a result per entry (its destination on the mirror set, not yet
+// looked up), the indexes of the results of each destination, and the destinations in
+// the order of their first entry.
+func byDestination(entries []Entry, to string) (results []Result, byDest map[string][]int, order []string) {
+	results = make([]Result, len(entries))
 	// Several tags often share an image: ask once per destination.
-	byDest := map[string][]int{}
-	var order []string
+	byDest = map[string][]int{}
 	for i, e := range entries {
 		d := Destination(e.Image, to)
 		results[i] = Result{Entry: e, Destination: d}
@@ -178,6 +191,13 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 		}
 		byDest[d] = append(byDest[d], i)
 	}
+	return results, byDest, order
+}
+
+// checkDestinations looks each destination of order up, at most o.Concurrency at once,
+// and sets Present in the results of byDest. The first error stops the others and is
+// returned.
+func checkDestinations(ctx context.Context, order []string, byDest map[string][]int, results []Result, o CheckOptions, tr http.RoundTripper) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -217,7 +237,7 @@ func Check(ctx context.Context, entries []Entry, to string, o CheckOptions) ([]R
 	if firstErr != nil && errors.Is(firstErr, context.DeadlineExceeded) && ctx.Err() != nil {
 		firstErr = fmt.Errorf("the check did not finish within %s (--deadline): %w", o.Deadline, firstErr)
 	}
-	return results, firstErr
+	return firstErr
 }
 
 // Defaults of CheckOptions.
