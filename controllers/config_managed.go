@@ -108,7 +108,7 @@ func (p *managedPass) incomplete(ctx context.Context) (ctrl.Result, bool) {
 	}
 	if p.pending {
 		// The cache is behind the server; the event that updates it brings the next
-		// pass (see writes.go).
+		// pass (see requeue.go).
 		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, true
 	}
 	return ctrl.Result{}, false
@@ -220,7 +220,7 @@ func addBody(desired *unstructured.Unstructured, name string, body func(string) 
 	return nil
 }
 
-// sampleWritten turns the errors that only mean "the cache is behind" (writes.go) into
+// sampleWritten turns the errors that only mean "the cache is behind" (requeue.go) into
 // pending, so the pass goes on with the other samples and is repeated.
 func sampleWritten(err error, doing string) (pending bool, _ error) {
 	switch {
