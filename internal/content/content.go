@@ -20,6 +20,7 @@ import (
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 )
 
 //go:embed all:assets
@@ -567,68 +568,51 @@ func Open(dir, flavor string) *Source {
 // validateShape checks the parts of a sample the operator reads, so that a malformed
 // file is an error naming it, never a panic later.
 func validateShape(obj *unstructured.Unstructured) error {
-	list := func(field ...string) ([]any, error) {
-		v, found, err := unstructured.NestedFieldNoCopy(obj.Object, field...)
-		if err != nil || !found {
-			return nil, err
-		}
-		l, ok := v.([]any)
-		if !ok {
-			return nil, fmt.Errorf("%s is a %T, want a list", strings.Join(field, "."), v)
-		}
-		return l, nil
-	}
-	named := func(field string, l []any) error {
-		for i, e := range l {
-			m, ok := e.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s[%d] is a %T, want an object", field, i, e)
-			}
-			if n, ok := m["name"].(string); !ok || n == "" {
-				return fmt.Errorf("%s[%d] has no name", field, i)
-			}
-		}
-		return nil
-	}
 	switch obj.GetKind() {
 	case "ImageStream":
-		if spec, found := obj.Object["spec"]; found {
-			if _, ok := spec.(map[string]any); !ok {
-				return fmt.Errorf("spec is a %T, want an object", spec)
-			}
-		}
-		tags, err := list("spec", "tags")
-		if err != nil {
-			return err
-		}
-		if err := named("spec.tags", tags); err != nil {
-			return err
-		}
-		for i, t := range tags {
-			from, found := t.(map[string]any)["from"]
-			if !found {
-				continue
-			}
-			f, ok := from.(map[string]any)
-			if !ok {
-				return fmt.Errorf("spec.tags[%d].from is a %T, want an object", i, from)
-			}
-			if _, ok := f["kind"].(string); !ok {
-				return fmt.Errorf("spec.tags[%d].from has no kind", i)
-			}
-			if _, ok := f["name"].(string); !ok {
-				return fmt.Errorf("spec.tags[%d].from has no name", i)
-			}
-		}
+		// The spec tags as imagestream.Tags reads them.
+		return imagestream.Check(obj)
 	case "Template":
-		if _, err := list("objects"); err != nil {
-			return err
+		return validateTemplate(obj)
+	}
+	return nil
+}
+
+// validateTemplate checks a template's objects and parameters.
+func validateTemplate(obj *unstructured.Unstructured) error {
+	if _, err := list(obj, "objects"); err != nil {
+		return err
+	}
+	params, err := list(obj, "parameters")
+	if err != nil {
+		return err
+	}
+	return named("parameters", params)
+}
+
+// list is the list at field, nil when there is none.
+func list(obj *unstructured.Unstructured, field ...string) ([]any, error) {
+	v, found, err := unstructured.NestedFieldNoCopy(obj.Object, field...)
+	if err != nil || !found {
+		return nil, err
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %T, want a list", strings.Join(field, "."), v)
+	}
+	return l, nil
+}
+
+// named checks that every entry of the list at field is an object with a name.
+func named(field string, l []any) error {
+	for i, e := range l {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s[%d] is a %T, want an object", field, i, e)
 		}
-		params, err := list("parameters")
-		if err != nil {
-			return err
+		if n, ok := m["name"].(string); !ok || n == "" {
+			return fmt.Errorf("%s[%d] has no name", field, i)
 		}
-		return named("parameters", params)
 	}
 	return nil
 }
