@@ -322,17 +322,18 @@ func load(ctx context.Context, f *mirrorOptions) ([]mirror.Entry, []string, erro
 		entries, err := loadFromFile(f.fromFile)
 		return entries, nil, err
 	}
-	fsys := content.Embedded()
-	if f.assets != "" {
-		fsys = os.DirFS(f.assets)
+	// The operator's way into the content; where it would serve the built-in samples
+	// instead of the directory named, the mirror commands say why.
+	src := content.Open(f.assets, content.FlavorOCP)
+	if src.Unusable != nil {
+		return nil, nil, src.Unusable
 	}
-	inv, err := content.Load(fsys)
-	if err != nil {
-		return nil, nil, err
-	}
-	set, ok := inv.For(f.arch)
-	if !ok {
+	set, err := src.SetFor(f.arch)
+	var missing *content.MissingArchError
+	if errors.As(err, &missing) {
 		return nil, nil, fmt.Errorf("no content for architecture %q (%s)", f.arch, content.SupportedArchitectures)
+	} else if err != nil {
+		return nil, nil, err
 	}
 	return mirror.FromMap(imports.AllImages(set.ImageStreams), nil), nil, nil
 }

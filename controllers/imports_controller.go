@@ -25,6 +25,7 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
@@ -64,29 +65,9 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
-	source, err := r.tracked(ctx, name)
+	is, failures, err := r.failures(ctx, name)
 	if err != nil {
 		return ctrl.Result{}, err
-	}
-	tracked := source != nil
-	is := &imagev1.ImageStream{}
-	if tracked {
-		u := newSample(ImageStreamGVK)
-		err := r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
-		if apierrors.IsNotFound(err) {
-			tracked = false
-		} else if err != nil {
-			return ctrl.Result{}, err
-		} else if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, is); err != nil {
-			return ctrl.Result{}, fmt.Errorf("reading image stream %s: %w", name, err)
-		}
-	}
-	var failures map[string]string
-	if tracked {
-		// Only the content's tags are the operator's to report and retry; a tag an
-		// administrator added is left to them.
-		failures = imports.Failures(is)
-		maps.DeleteFunc(failures, func(tag string, _ string) bool { return !contentTags(source)[tag] })
 	}
 	if len(failures) == 0 {
 		r.retriedMu.Lock()
@@ -101,30 +82,9 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 		// import alerts' for: running.
 		r.Retries.WithLabelValues(name)
 	}
-	now := r.Clock.Now()
-	var last time.Time
-	if cm != nil {
-		last, _ = time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
-	}
-	r.retriedMu.Lock()
-	if mine := r.retried[name]; mine.After(last) {
-		last = mine.Truncate(time.Second)
-	}
-	r.retriedMu.Unlock()
-	if last.IsZero() || !now.Before(imports.NextRetry(name, last, r.RetryInterval)) {
-		retried, err := r.retry(ctx, is, failures)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		if retried {
-			last = now
-			r.retriedMu.Lock()
-			if r.retried == nil {
-				r.retried = map[string]time.Time{}
-			}
-			r.retried[name] = now
-			r.retriedMu.Unlock()
-		}
+	last, err := r.retryIfDue(ctx, cm, is, failures)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	if err := r.writeErrorConfigMap(ctx, cm, name, failures, last); err != nil {
 		return ctrl.Result{}, err
@@ -135,6 +95,64 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	// The retry is due at NextRetry; a pass a moment early finds it not yet due and
 	// schedules it again, so the wait is at least a second.
 	return ctrl.Result{RequeueAfter: max(imports.NextRetry(name, last, r.RetryInterval).Sub(r.Clock.Now()), time.Second)}, nil
+}
+
+// failures reads the stream and returns its failing content tags (tag -> message);
+// none when the operator does not track the stream now or it does not exist.
+func (r *ImportReconciler) failures(ctx context.Context, name string) (*imagev1.ImageStream, map[string]string, error) {
+	source, err := r.tracked(ctx, name)
+	if source == nil || err != nil {
+		return nil, nil, err
+	}
+	u := newSample(ImageStreamGVK)
+	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
+	if apierrors.IsNotFound(err) {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	is := &imagev1.ImageStream{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, is); err != nil {
+		return nil, nil, fmt.Errorf("reading image stream %s: %w", name, err)
+	}
+	// Only the content's tags are the operator's to report and retry; a tag an
+	// administrator added is left to them.
+	failures := imports.Failures(is)
+	if len(failures) > 0 {
+		own := contentTags(source)
+		maps.DeleteFunc(failures, func(tag string, _ string) bool { return !own[tag] })
+	}
+	return is, failures, nil
+}
+
+// retryIfDue retries the failing tags when no retry was made yet or the last one is
+// RetryInterval old, and returns the time of the last retry (zero: none made).
+func (r *ImportReconciler) retryIfDue(ctx context.Context, cm *corev1.ConfigMap, is *imagev1.ImageStream, failures map[string]string) (time.Time, error) {
+	name := is.Name
+	now := r.Clock.Now()
+	var last time.Time
+	if cm != nil {
+		last, _ = time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
+	}
+	r.retriedMu.Lock()
+	if mine := r.retried[name]; mine.After(last) {
+		last = mine.Truncate(time.Second)
+	}
+	r.retriedMu.Unlock()
+	if !last.IsZero() && now.Before(imports.NextRetry(name, last, r.RetryInterval)) {
+		return last, nil
+	}
+	retried, err := r.retry(ctx, is, failures)
+	if err != nil || !retried {
+		return last, err
+	}
+	r.retriedMu.Lock()
+	if r.retried == nil {
+		r.retried = map[string]time.Time{}
+	}
+	r.retried[name] = now
+	r.retriedMu.Unlock()
+	return now, nil
 }
 
 // tracked returns the content of the stream when it is one the operator manages now:
@@ -153,14 +171,9 @@ func (r *ImportReconciler) tracked(ctx context.Context, name string) (*unstructu
 
 // contentTags are the tag names of a content image stream.
 func contentTags(src *unstructured.Unstructured) map[string]bool {
-	tags, _, _ := unstructured.NestedSlice(src.Object, "spec", "tags")
 	out := map[string]bool{}
-	for _, t := range tags {
-		if m, ok := t.(map[string]any); ok {
-			if n, ok := m["name"].(string); ok {
-				out[n] = true
-			}
-		}
+	for t := range imagestream.Tags(src) {
+		out[t.Name] = true
 	}
 	return out
 }

@@ -40,7 +40,7 @@ func getIfExists[T client.Object](ctx context.Context, c client.Reader, key type
 
 // planContent is what the Config asks for and the content it applies to: the plan
 // (state.PlanFor) and the content set of the plan's architecture. err is the content's
-// problem (a *content.FileError for a tree that cannot be loaded, a
+// problem (a file or layout error for a tree that cannot be loaded, a
 // *content.MissingArchError for an architecture it lacks); the config controller
 // reports it, the others act as if there were no content.
 func planContent(src *content.Source, cfg *samplesv1.Config) (state.Plan, *content.Set, error) {

@@ -142,9 +142,9 @@ func TestBadFilesAreNamed(t *testing.T) {
 				tc.path:                              {Data: []byte(tc.data)},
 			}
 			_, err := Load(fsys)
-			var fe *FileError
+			var fe *fileError
 			if !errors.As(err, &fe) || fe.Path != tc.path || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Load = %v; want a FileError for %s saying %q", err, tc.path, tc.want)
+				t.Errorf("Load = %v; want a fileError for %s saying %q", err, tc.path, tc.want)
 			}
 		})
 	}
@@ -189,16 +189,16 @@ func TestLayouts(t *testing.T) {
 	}{
 		"plain":              {files: map[string]string{"x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, want: "x86_64"},
 		"stock image":        {files: map[string]string{"ocp-x86_64/ruby/imagestreams/ruby.json": rubyStream, "okd-x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, want: "ocp-x86_64"},
-		"okd":                {files: map[string]string{"ocp-x86_64/ruby/imagestreams/ruby.json": rubyStream, "okd-x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: FlavorOKD, want: "okd-x86_64"},
+		"okd":                {files: map[string]string{"ocp-x86_64/ruby/imagestreams/ruby.json": rubyStream, "okd-x86_64/ruby/imagestreams/ruby.json": rubyStream}, flavor: flavorOKD, want: "okd-x86_64"},
 		"both names":         {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream, "ocp-x86_64/a/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, wantErr: "both"},
 		"stray directory":    {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream, "backup/a/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, wantErr: `"backup" is not an architecture directory`},
 		"no architecture":    {files: map[string]string{"README": "hello"}, flavor: FlavorOCP, wantErr: "no architecture directory"},
 		"only the other one": {files: map[string]string{"okd-x86_64/a/imagestreams/ruby.json": rubyStream}, flavor: FlavorOCP, wantErr: "no architecture directory"},
 		"unknown flavor":     {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream}, flavor: "rhel", wantErr: "content flavor"},
-		"oversized file":     {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream + strings.Repeat(" ", MaxFileSize)}, flavor: FlavorOCP, wantErr: "larger than"},
+		"oversized file":     {files: map[string]string{"x86_64/a/imagestreams/ruby.json": rubyStream + strings.Repeat(" ", maxFileSize)}, flavor: FlavorOCP, wantErr: "larger than"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			inv, err := LoadFlavor(os.DirFS(writeTree(t, tc.files)), tc.flavor)
+			inv, err := loadFlavor(os.DirFS(writeTree(t, tc.files)), tc.flavor)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one saying %q", err, tc.wantErr)

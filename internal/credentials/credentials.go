@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 )
 
 // The terms-based registry and the secret holding the cluster's pull credentials.
@@ -48,10 +50,8 @@ func FromTBR(is *unstructured.Unstructured) bool {
 	if repo, _, _ := unstructured.NestedString(is.Object, "spec", "dockerImageRepository"); strings.HasPrefix(repo, TBR+"/") {
 		return true
 	}
-	tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
-	for _, t := range tags {
-		from, _ := t.(map[string]any)["from"].(map[string]any)
-		if name, _ := from["name"].(string); from["kind"] == "DockerImage" && strings.HasPrefix(name, TBR+"/") {
+	for t := range imagestream.Tags(is) {
+		if t.FromKind == "DockerImage" && strings.HasPrefix(t.FromName, TBR+"/") {
 			return true
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 )
 
 // Failures returns, for every spec tag of the stream whose newest import attempt failed,
@@ -149,14 +151,9 @@ func imageMap(streams map[string]*unstructured.Unstructured, jenkins bool) map[s
 		if !jenkins && strings.HasPrefix(name, "jenkins") {
 			continue
 		}
-		tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
-		for _, t := range tags {
-			m, _ := t.(map[string]any)
-			from, _ := m["from"].(map[string]any)
-			tag, _ := m["name"].(string)
-			ref, _ := from["name"].(string)
-			if from["kind"] == "DockerImage" && tag != "" && ref != "" {
-				out[name+"_"+tag] = ref
+		for t := range imagestream.Tags(is) {
+			if t.FromKind == "DockerImage" && t.Name != "" && t.FromName != "" {
+				out[name+"_"+t.Name] = t.FromName
 			}
 		}
 	}

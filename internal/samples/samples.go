@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
 
@@ -30,27 +31,22 @@ func Desired(src *unstructured.Unstructured, samplesRegistry, version string) *u
 	ann[samplesv1.SamplesVersionAnnotation] = version
 	obj.SetAnnotations(ann)
 	if obj.GetKind() == "ImageStream" && samplesRegistry != "" {
-		rewriteImageStream(obj.Object, samplesRegistry)
+		rewriteImageStream(obj, samplesRegistry)
 	}
 	return obj
 }
 
-func rewriteImageStream(o map[string]any, reg string) {
-	spec, _ := o["spec"].(map[string]any)
+func rewriteImageStream(is *unstructured.Unstructured, reg string) {
+	spec, _ := is.Object["spec"].(map[string]any)
 	if spec == nil {
 		return
 	}
 	if repo, ok := spec["dockerImageRepository"].(string); ok && repo != "" {
 		spec["dockerImageRepository"] = registry.Rewrite(repo, reg)
 	}
-	tags, _ := spec["tags"].([]any)
-	for _, t := range tags {
-		from, _ := t.(map[string]any)["from"].(map[string]any)
-		if from == nil || from["kind"] != "DockerImage" {
-			continue
-		}
-		if name, ok := from["name"].(string); ok {
-			from["name"] = registry.Rewrite(name, reg)
+	for t := range imagestream.Tags(is) {
+		if t.FromKind == "DockerImage" {
+			t.SetFromName(registry.Rewrite(t.FromName, reg))
 		}
 	}
 }
@@ -87,25 +83,12 @@ func imageRefs(u *unstructured.Unstructured) map[string]string {
 	if repo, _, _ := unstructured.NestedString(u.Object, "spec", "dockerImageRepository"); repo != "" {
 		out[""] = repo
 	}
-	tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
-	for _, t := range tags {
-		m, _ := t.(map[string]any)
-		from, _ := m["from"].(map[string]any)
-		n, _ := m["name"].(string)
-		if from != nil && from["kind"] == "DockerImage" {
-			out[n], _ = from["name"].(string)
+	for t := range imagestream.Tags(u) {
+		if t.FromKind == "DockerImage" {
+			out[t.Name] = t.FromName
 		}
 	}
 	return out
-}
-
-func name(e any) (string, bool) {
-	m, ok := e.(map[string]any)
-	if !ok {
-		return "", false
-	}
-	n, ok := m["name"].(string)
-	return n, ok
 }
 
 // ForUpdate is the object to write over actual: desired's content on actual's metadata
@@ -121,22 +104,21 @@ func ForUpdate(desired, actual *unstructured.Unstructured) *unstructured.Unstruc
 	if desired.GetKind() != "ImageStream" {
 		return out
 	}
-	want, _, _ := unstructured.NestedSlice(desired.Object, "spec", "tags")
-	have, _, _ := unstructured.NestedSlice(actual.Object, "spec", "tags")
 	wanted := map[string]bool{}
-	for _, t := range want {
-		if n, ok := name(t); ok {
-			wanted[n] = true
+	for t := range imagestream.Tags(desired) {
+		wanted[t.Name] = true
+	}
+	var extra []any
+	for t := range imagestream.Tags(actual) {
+		if !wanted[t.Name] {
+			extra = append(extra, t.Object())
 		}
 	}
-	tags := want
-	for _, t := range have {
-		if n, ok := name(t); ok && !wanted[n] {
-			tags = append(tags, t)
-		}
-	}
-	if len(tags) > 0 {
-		_ = unstructured.SetNestedSlice(out.Object, tags, "spec", "tags")
+	if len(extra) > 0 {
+		// desired's tags are out's already (DeepCopy); SetNestedSlice copies actual's.
+		tags, _, _ := unstructured.NestedFieldNoCopy(out.Object, "spec", "tags")
+		want, _ := tags.([]any)
+		_ = unstructured.SetNestedSlice(out.Object, append(want, extra...), "spec", "tags")
 	}
 	return out
 }
