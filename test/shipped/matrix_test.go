@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,6 +37,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/diagnose"
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
 	"github.com/openshift/cluster-samples-operator/test/netfixture"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
@@ -741,12 +741,9 @@ func (m *matrix) refsOf(stream, tag string) []string {
 		m.t.Fatalf("no image stream %s in the samples", stream)
 	}
 	var refs []string
-	tags, _, _ := unstructured.NestedSlice(src.Object, "spec", "tags")
-	for _, tg := range tags {
-		tm, _ := tg.(map[string]any)
-		from, _ := tm["from"].(map[string]any)
-		if from["kind"] == "DockerImage" && (tag == "" || tm["name"] == tag) {
-			refs = append(refs, from["name"].(string))
+	for tg := range imagestream.Tags(src) {
+		if tg.FromKind == "DockerImage" && (tag == "" || tg.Name == tag) {
+			refs = append(refs, tg.FromName)
 		}
 	}
 	return refs
@@ -797,22 +794,17 @@ func (m *matrix) aliasStream() (stream, target string) {
 		if name == "python" || name == "perl" || name == "php" || name == "httpd" {
 			continue
 		}
-		tags, _, _ := unstructured.NestedSlice(m.inv.ImageStreams[name].Object, "spec", "tags")
 		kinds := map[string]string{}
-		for _, tg := range tags {
-			tm, _ := tg.(map[string]any)
-			from, _ := tm["from"].(map[string]any)
-			kinds[fmt.Sprint(tm["name"])], _ = from["kind"].(string)
+		for tg := range imagestream.Tags(m.inv.ImageStreams[name]) {
+			kinds[tg.Name] = tg.FromKind
 		}
-		for _, tg := range tags {
-			tm, _ := tg.(map[string]any)
-			from, _ := tm["from"].(map[string]any)
-			if from["kind"] != "ImageStreamTag" {
+		for tg := range imagestream.Tags(m.inv.ImageStreams[name]) {
+			if tg.FromKind != "ImageStreamTag" {
 				continue
 			}
-			_, t, ok := strings.Cut(fmt.Sprint(from["name"]), ":")
+			_, t, ok := strings.Cut(tg.FromName, ":")
 			if !ok {
-				t = fmt.Sprint(from["name"])
+				t = tg.FromName
 			}
 			if kinds[t] == "DockerImage" {
 				return name, t
