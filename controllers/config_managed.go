@@ -38,14 +38,14 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	installed := record.New()
 	sync := func(gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
 		into := installed.ImageStreams
-		if gvk == TemplateGVK {
+		if gvk == samples.TemplateGVK {
 			into = installed.Templates
 		}
 		for _, name := range names {
 			if away {
 				return
 			}
-			if gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
+			if gateTBR && gvk == samples.ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
 				continue
 			}
 			p, err := r.syncSample(ctx, gvk, objs[name], body, state.Skipped(skips, name), cfg.Spec.SamplesRegistry, registryChanged)
@@ -63,8 +63,8 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 			}
 		}
 	}
-	sync(ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
-	sync(TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	sync(samples.ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	sync(samples.TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
 	if len(failed) > 0 {
 		err := errors.Join(failed...)
 		ctrl.LoggerFrom(ctx).Error(err, "the API server refused samples; the others are written, these are retried", "count", len(failed))
@@ -111,7 +111,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	skipped bool, registry string, registryChanged bool) (pending bool, err error) {
 	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: src.GetName()}
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
-	actual := newSample(gvk)
+	actual := samples.New(gvk)
 	err = r.Client.Get(ctx, key, actual)
 	notFound := apierrors.IsNotFound(err)
 	if err != nil && !notFound {
@@ -167,7 +167,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		// The cache holds only labelled samples (manager.go): the name is taken by an
 		// object it does not show, one just created or a sample whose label a user
 		// removed. Read it from the server and handle it as any other.
-		actual = newSample(gvk)
+		actual = samples.New(gvk)
 		if err := r.APIReader.Get(ctx, key, actual); err != nil {
 			return sampleWritten(err, "reading "+what)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
@@ -71,7 +72,7 @@ func (r *ImportReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	tracked := source != nil
 	is := &imagev1.ImageStream{}
 	if tracked {
-		u := newSample(ImageStreamGVK)
+		u := samples.New(samples.ImageStreamGVK)
 		err := r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
 		if apierrors.IsNotFound(err) {
 			tracked = false
@@ -243,7 +244,7 @@ func (r *ImportReconciler) complete() error {
 	return nil
 }
 
-// setup registers rec (r, or a test's wrapper around it) with r's watches.
+// setup registers rec (r, or a wrapper around it: Options.WrapReconciler) with r's watches.
 func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
 	if err := r.complete(); err != nil {
 		return err
@@ -253,7 +254,7 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	allStreams := func(ctx context.Context, _ client.Object) []reconcile.Request {
 		names := map[string]bool{}
-		list := newSampleList(ImageStreamGVK)
+		list := samples.NewList(samples.ImageStreamGVK)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace)); err == nil {
 			for _, i := range list.Items {
 				names[i.GetName()] = true
@@ -271,8 +272,8 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		return out
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("imports").
-		Watches(newSample(ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
+		Named(string(ImportController)).
+		Watches(samples.New(samples.ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)
