@@ -48,7 +48,7 @@ build:
 ## run: Run the operator against a local control plane until Ctrl-C.
 .PHONY: run
 run: envtest build
-	go build -o bin/localcluster ./test/localcluster
+	go build -o bin/localcluster ./tools/localcluster
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" bin/localcluster --dir .local --fail-images '$(FAIL_IMAGES)' -- \
 		bin/cluster-samples-operator --release-version $(VERSION) --metrics-secure=false \
 		--registry-probe-address '$(REGISTRY_PROBE)' --registry-probe-timeout 30s \
@@ -98,7 +98,7 @@ promtool:
 ## bench: Convergence, writes (audit log), idle CPU and RSS per scenario; table, bench.json, heap profiles.
 .PHONY: bench
 bench: envtest build
-	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go run ./test/bench --operator bin/cluster-samples-operator \
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS_DIR)" go run ./tools/bench --operator bin/cluster-samples-operator \
 		--assets-dir $(BENCH_ASSETS) --scenarios $(BENCH_SCENARIOS) --idle $(BENCH_IDLE) --long-idle $(BENCH_LONG_IDLE)
 
 ## image: Build the container image IMG with the samples of SAMPLES_IMAGE (default: the Dockerfile's).

@@ -129,7 +129,10 @@ func (r *BootstrapReconciler) Decided() bool { return r.decided.Load() }
 
 // SetupWithManager watches the Config and, once at start, asks for a reconcile so that a
 // cluster without any Config gets one.
-func (r *BootstrapReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *BootstrapReconciler) SetupWithManager(mgr ctrl.Manager) error { return r.setup(mgr, r) }
+
+// setup registers rec (r, or a wrapper around it: Options.WrapReconciler) with r's watches.
+func (r *BootstrapReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
 	if r.Client == nil {
 		return errMissing("bootstrap controller", "Client")
 	}
@@ -142,8 +145,8 @@ func (r *BootstrapReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return nil
 	})
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("bootstrap").
+		Named(string(BootstrapController)).
 		For(&samplesv1.Config{}, builder.WithPredicates(isClusterConfig)).
 		WatchesRawSource(atStart).
-		Complete(r)
+		Complete(rec)
 }

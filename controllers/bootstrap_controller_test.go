@@ -43,9 +43,7 @@ func deleteConfig(t *testing.T) {
 func TestBootstrapCreatesDefaultConfig(t *testing.T) {
 	deleteConfig(t)
 	t.Cleanup(func() { deleteConfig(t) })
-	startManager(t, func(mgr ctrl.Manager) error {
-		return (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr)
-	})
+	startManager(t, Options{Controllers: []Controller{BootstrapController}})
 	ctx := context.Background()
 	cfg := &samplesv1.Config{}
 	eventually(t, "default Config created", func() (bool, string) {

@@ -11,31 +11,37 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/netfixture"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 // startBootstrap runs a bootstrap controller probing addr (quickly) until the test
 // ends, and returns it so the test can ask whether it is ready.
-func startBootstrap(t *testing.T, addr string, edit ...func(*BootstrapReconciler)) (*BootstrapReconciler, func()) {
+func startBootstrap(t *testing.T, addr string, edit ...func(*Options)) (*BootstrapReconciler, func()) {
 	t.Helper()
-	r := &BootstrapReconciler{
-		GOARCH: "amd64", ProbeAddress: addr, ProbeTimeout: 2 * time.Second,
+	var r *BootstrapReconciler
+	o := Options{
+		ProbeAddress: addr, ProbeTimeout: 2 * time.Second,
 		ProbeInterval: 200 * time.Millisecond, DialTimeout: time.Second,
 		RouteIPv6Only: func() bool { return false },
+		Controllers:   []Controller{BootstrapController},
+		WrapReconciler: func(_ Controller, rec reconcile.Reconciler) reconcile.Reconciler {
+			r = rec.(*BootstrapReconciler)
+			return rec
+		},
 	}
 	for _, e := range edit {
-		e(r)
+		e(&o)
 	}
-	stop := startManager(t, func(mgr ctrl.Manager) error {
-		r.Client = mgr.GetClient()
-		return r.SetupWithManager(mgr)
-	})
+	_, stop := startManager(t, o)
 	return r, stop
 }
 
@@ -84,14 +90,14 @@ func TestBootstrapIPv6NetworkStartsRemoved(t *testing.T) {
 	n := &configv1.Network{Spec: configv1.NetworkSpec{ClusterNetwork: []configv1.ClusterNetworkEntry{{CIDR: "fd01::/48", HostPrefix: 64}}, ServiceNetwork: []string{"fd02::/112"}}}
 	clusterObject(t, n, nil)
 	// IPv6 wins over a working registry and a configured proxy.
-	startBootstrap(t, netfixture.TLSRegistry(t), func(r *BootstrapReconciler) { r.EnvHTTPSProxy = netfixture.ConnectProxy(t).URL })
+	startBootstrap(t, netfixture.TLSRegistry(t), func(o *Options) { o.EnvHTTPSProxy = netfixture.ConnectProxy(t).URL })
 	expectBootstrap(t, waitBootstrapped(t), samplesv1.Removed, bootstrap.ReasonIPv6)
 }
 
 func TestBootstrapDefaultRouteFallback(t *testing.T) {
 	cleanCluster(t)
 	t.Cleanup(func() { cleanCluster(t) })
-	startBootstrap(t, netfixture.TLSRegistry(t), func(r *BootstrapReconciler) { r.RouteIPv6Only = func() bool { return true } })
+	startBootstrap(t, netfixture.TLSRegistry(t), func(o *Options) { o.RouteIPv6Only = func() bool { return true } })
 	expectBootstrap(t, waitBootstrapped(t), samplesv1.Removed, bootstrap.ReasonIPv6)
 }
 
@@ -134,7 +140,7 @@ func tbrMetric(t *testing.T) float64 {
 func TestBootstrapUnreachableRegistryStartsRemoved(t *testing.T) {
 	cleanCluster(t)
 	t.Cleanup(func() { cleanCluster(t) })
-	r, stop := startBootstrap(t, netfixture.ClosedPort(t))
+	r, stop := startBootstrap(t, testenv.FreeAddr(t))
 	if r.Decided() {
 		t.Error("ready before the probe decided")
 	}
@@ -197,7 +203,7 @@ func TestBootstrapProbesThroughEnvProxy(t *testing.T) {
 	t.Cleanup(func() { cleanCluster(t) })
 	// A proxy that cannot reach the registry: the probe must not skip it.
 	px := netfixture.ConnectProxy(t)
-	startBootstrap(t, netfixture.ClosedPort(t), func(r *BootstrapReconciler) { r.EnvHTTPSProxy = px.URL })
+	startBootstrap(t, testenv.FreeAddr(t), func(o *Options) { o.EnvHTTPSProxy = px.URL })
 	cfg := waitBootstrapped(t)
 	expectBootstrap(t, cfg, samplesv1.Removed, bootstrap.ReasonRegistryUnreachable)
 	if !strings.Contains(cfg.Annotations[samplesv1.BootstrapRemovedMessageAnnotation], "refused a tunnel") {
@@ -226,10 +232,10 @@ func TestSamplesRegistryForbiddenByImageConfig(t *testing.T) {
 	waitConverged(t, "4.22.0")
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.SamplesRegistry = "mirror.example.com" })
 	cfg := waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
-	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "allowedRegistriesForImport") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "allowedRegistriesForImport") {
 		t.Errorf("message = %q", c.Message)
 	}
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	if tagImages(t, ruby)["3.3"] != "registry.redhat.io/ubi9/ruby-33:latest" {
 		t.Error("the samples were rewritten to a forbidden registry")
 	}
@@ -242,7 +248,7 @@ func TestSamplesRegistryForbiddenByImageConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "mirror applied", func() (bool, string) {
-		ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+		ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 		return tagImages(t, ruby)["3.3"] == "mirror.example.com/ubi9/ruby-33:latest", ""
 	})
 }
@@ -254,18 +260,18 @@ func TestImageConfigRestrictionAfterInstall(t *testing.T) {
 	op := startOperator(t, operatorOptions{})
 	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.SkippedTemplates = []string{"rubby-example"} }), true)
 	cfg := waitConverged(t, "4.22.0")
-	if c := conditionOf(cfg, samplesv1.ConfigurationValid); c.Status != corev1.ConditionTrue || !strings.Contains(c.Message, "spec.skippedTemplates names rubby-example") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c.Status != corev1.ConditionTrue || !strings.Contains(c.Message, "spec.skippedTemplates names rubby-example") {
 		t.Errorf("ConfigurationValid = %s %q; want True naming the unknown skip", c.Status, c.Message)
 	}
 	img := &configv1.Image{Spec: configv1.ImageSpec{AllowedRegistriesForImport: []configv1.RegistryLocation{{DomainName: "quay.io"}}}}
 	clusterObject(t, img, nil)
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), img) })
 	cfg = waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
-	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "spec.allowedRegistriesForImport") || !strings.Contains(c.Message, "default registries") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "spec.allowedRegistriesForImport") || !strings.Contains(c.Message, "default registries") {
 		t.Errorf("message = %q", c.Message)
 	}
 	before := op.writeCount()
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	op.afterPass(t, func() {
 		if err := env.Client.Delete(context.Background(), ruby); err != nil {
 			t.Fatal(err)

@@ -7,17 +7,16 @@ import (
 	"testing"
 
 	configv1 "github.com/openshift/api/config/v1"
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 // TestCacheHoldsOnlyWhatTheOperatorManages runs the operator as main.go sets it up
@@ -38,10 +37,10 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = env.Client.Delete(ctx, ns) })
 	for i := 0; i < users; i++ {
-		is := newSample(ImageStreamGVK)
+		is := samples.New(samples.ImageStreamGVK)
 		is.SetNamespace(samplesv1.SamplesNamespace)
 		is.SetName(fmt.Sprintf("user-stream-%d", i))
-		tpl := newSample(TemplateGVK)
+		tpl := samples.New(samples.TemplateGVK)
 		tpl.SetNamespace(samplesv1.SamplesNamespace)
 		tpl.SetName(fmt.Sprintf("user-template-%d", i))
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: fmt.Sprintf("app-%d", i)}}
@@ -64,23 +63,16 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 			_ = env.Client.Delete(ctx, co)
 		}
 	})
-	var mgr ctrl.Manager
-	startManager(t, func(m ctrl.Manager) error {
-		mgr = m
-		return Setup(m, Options{
-			Version: "4.22.0", OperatorNamespace: samplesv1.OperatorNamespace, GOARCH: "amd64",
-			Content: testSource(), Registerer: prometheus.NewRegistry(),
-		})
-	})
+	mgr, _ := startManager(t, Options{Content: testSource()})
 	waitConverged(t, "4.22.0")
-	samples := len(listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"})) +
-		len(listSamples(t, TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
-	if samples == 0 {
+	installed := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"})) +
+		len(testenv.ListSamples(t, env.Client, samples.TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
+	if installed == 0 {
 		t.Fatal("no samples installed")
 	}
 
 	// The content keeps template objects apart (content.Set); what is written has them.
-	tpl, ok := getSample(t, TemplateGVK, "ruby-example")
+	tpl, ok := getSample(t, samples.TemplateGVK, "ruby-example")
 	want, _ := testSource().SetFor("x86_64")
 	wantObjs, err := want.TemplateObjects("ruby-example")
 	if err != nil || len(wantObjs) == 0 {
@@ -110,16 +102,16 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		return names
 	}
 	var inCache []string
-	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
-		inCache = append(inCache, cached(newSampleList(gvk))...)
+	for _, gvk := range samples.Kinds() {
+		inCache = append(inCache, cached(samples.NewList(gvk))...)
 	}
 	for _, name := range inCache {
 		if strings.Contains(name, "user-") {
 			t.Errorf("the cache holds the user's %s", name)
 		}
 	}
-	if len(inCache) != samples {
-		t.Errorf("the cache holds %d image streams and templates, want the %d samples: %v", len(inCache), samples, inCache)
+	if len(inCache) != installed {
+		t.Errorf("the cache holds %d image streams and templates, want the %d samples: %v", len(inCache), installed, inCache)
 	}
 	for _, name := range cached(&corev1.ConfigMapList{}) {
 		if !strings.HasPrefix(name, samplesv1.OperatorNamespace+"/") {
@@ -132,11 +124,11 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 	if got := cached(&configv1.ClusterOperatorList{}); len(got) > 1 || (len(got) == 1 && got[0] != "/openshift-samples") {
 		t.Errorf("cached ClusterOperators = %v, want at most openshift-samples", got)
 	}
-	t.Logf("cache: %d image streams and templates (%d samples, %d of each kind of the users' left out)", len(inCache), samples, users)
+	t.Logf("cache: %d image streams and templates (%d samples, %d of each kind of the users' left out)", len(inCache), installed, users)
 
 	// A user takes the label off a sample: it leaves the cache, its create is refused as
 	// already existing, and the operator reads it from the server and labels it again.
-	ruby, ok := getSample(t, ImageStreamGVK, "ruby")
+	ruby, ok := getSample(t, samples.ImageStreamGVK, "ruby")
 	if !ok {
 		t.Fatal("no ruby image stream")
 	}
@@ -145,7 +137,7 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the sample labelled again", func() (bool, string) {
-		u, ok := getSample(t, ImageStreamGVK, "ruby")
+		u, ok := getSample(t, samples.ImageStreamGVK, "ruby")
 		return ok && u.GetLabels()[samplesv1.SamplesManagedLabel] == "true", fmt.Sprint(u.GetLabels())
 	})
 }

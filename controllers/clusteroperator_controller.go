@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
@@ -122,16 +123,19 @@ func (r *ClusterOperatorReconciler) inputs(ctx context.Context) (clusteroperator
 
 // SetupWithManager watches the ClusterOperator, the Config and the import-error
 // ConfigMaps; all lead to the one ClusterOperator.
-func (r *ClusterOperatorReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *ClusterOperatorReconciler) SetupWithManager(mgr ctrl.Manager) error { return r.setup(mgr, r) }
+
+// setup registers rec (r, or a wrapper around it: Options.WrapReconciler) with r's watches.
+func (r *ClusterOperatorReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
 	if err := requireCommon("clusteroperator controller", r.Client != nil, r.OperatorNamespace); err != nil {
 		return err
 	}
 	defaultClock(&r.Clock)
 	toCO := enqueue(clusterOperatorKey)
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("clusteroperator").
+		Named(string(ClusterOperatorController)).
 		For(&configv1.ClusterOperator{}, named(clusteroperator.Name)).
 		Watches(&samplesv1.Config{}, toCO, builder.WithPredicates(isClusterConfig)).
 		Watches(&corev1.ConfigMap{}, toCO, only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
-		Complete(r)
+		Complete(rec)
 }

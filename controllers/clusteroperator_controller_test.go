@@ -10,6 +10,7 @@ import (
 	configv1 "github.com/openshift/api/config/v1"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 )
 
 func clusterOperator(t *testing.T) *configv1.ClusterOperator {
@@ -68,7 +69,7 @@ func TestClusterOperatorThroughTheStates(t *testing.T) {
 	// Idle: no ClusterOperator writes while nothing changes.
 	before := op.writeCount()
 	op.afterPass(t, func() {
-		u, _ := getSample(t, ImageStreamGVK, "ruby")
+		u, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 		u.SetAnnotations(map[string]string{"touch": "1"})
 		_ = env.Client.Update(context.Background(), u)
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
@@ -213,7 +214,7 @@ func (r *ConfigReconciler) dropStaleBootstrapReason(ctx context.Context, cfg *sa
 // event asks for a pass over the Config "cluster".
 func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error { return r.setup(mgr, r) }
 
-// setup registers rec (r, or a test's wrapper around it) with r's watches.
+// setup registers rec (r, or a wrapper around it: Options.WrapReconciler) with r's watches.
 func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
 	if err := requireCommon("config controller", r.Client != nil, r.OperatorNamespace); err != nil {
 		return err
@@ -230,10 +231,10 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	toConfig := enqueue(clusterConfigKey)
 	inSamplesNamespace := inNamespace(samplesv1.SamplesNamespace)
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("config").
+		Named(string(ConfigController)).
 		For(&samplesv1.Config{}, builder.WithPredicates(isClusterConfig)).
-		Watches(newSample(ImageStreamGVK), toConfig, inSamplesNamespace).
-		Watches(newSample(TemplateGVK), toConfig, inSamplesNamespace).
+		Watches(samples.New(samples.ImageStreamGVK), toConfig, inSamplesNamespace).
+		Watches(samples.New(samples.TemplateGVK), toConfig, inSamplesNamespace).
 		Watches(&corev1.ConfigMap{}, toConfig, only(func(o client.Object) bool {
 			return isImportErrorConfigMap(o, r.OperatorNamespace) || (o.GetNamespace() == r.OperatorNamespace && (o.GetName() == samplesv1.MirrorConfigMap || o.GetName() == samplesv1.AllImagesConfigMap))
 		})).

@@ -17,12 +17,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 func managed(spec ...func(*samplesv1.ConfigSpec)) samplesv1.ConfigSpec {
@@ -56,7 +57,7 @@ func TestManagedInstallsAndStaysIdle(t *testing.T) {
 	op := startOperator(t, operatorOptions{})
 	ctx := context.Background()
 	// Someone else's image stream in openshift, outside the inventory.
-	foreign := newSample(ImageStreamGVK)
+	foreign := samples.New(samples.ImageStreamGVK)
 	foreign.SetNamespace("openshift")
 	foreign.SetName("team-tools")
 	foreign.SetLabels(map[string]string{samplesv1.SamplesManagedLabel: "true"})
@@ -66,7 +67,7 @@ func TestManagedInstallsAndStaysIdle(t *testing.T) {
 	createConfig(t, managed(), true)
 	cfg := waitConverged(t, "4.22.0")
 
-	streams, templates := listSamples(t, ImageStreamGVK, nil), listSamples(t, TemplateGVK, nil)
+	streams, templates := testenv.ListSamples(t, env.Client, samples.ImageStreamGVK), testenv.ListSamples(t, env.Client, samples.TemplateGVK)
 	if len(streams) != 3 || len(templates) != 2 {
 		t.Fatalf("%d image streams, %d templates; want 2 (+1 foreign) and 2", len(streams), len(templates))
 	}
@@ -101,7 +102,7 @@ func TestManagedInstallsAndStaysIdle(t *testing.T) {
 	before := op.writeCount()
 	for i := range 3 {
 		op.afterPass(t, func() {
-			foreign := newSample(ImageStreamGVK)
+			foreign := samples.New(samples.ImageStreamGVK)
 			if err := env.Client.Get(ctx, client.ObjectKey{Namespace: "openshift", Name: "team-tools"}, foreign); err != nil {
 				t.Fatal(err)
 			}
@@ -116,20 +117,11 @@ func TestManagedInstallsAndStaysIdle(t *testing.T) {
 	}
 	after := getConfig(t)
 	for _, c := range after.Status.Conditions {
-		old := conditionOf(cfg, c.Type)
-		if !c.LastTransitionTime.Equal(&old.LastTransitionTime) {
+		old := conditions.Get(cfg.Status.Conditions, c.Type)
+		if old == nil || !c.LastTransitionTime.Equal(&old.LastTransitionTime) {
 			t.Errorf("%s lastTransitionTime moved without a status change", c.Type)
 		}
 	}
-}
-
-func conditionOf(cfg *samplesv1.Config, t samplesv1.ConfigConditionType) samplesv1.ConfigCondition {
-	for _, c := range cfg.Status.Conditions {
-		if c.Type == t {
-			return c
-		}
-	}
-	return samplesv1.ConfigCondition{}
 }
 
 func TestManagedRepairsSamples(t *testing.T) {
@@ -139,17 +131,17 @@ func TestManagedRepairsSamples(t *testing.T) {
 	waitConverged(t, "4.22.0")
 
 	// Deleted: recreated.
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	if err := env.Client.Delete(ctx, ruby); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "ruby recreated", func() (bool, string) {
-		u, ok := getSample(t, ImageStreamGVK, "ruby")
+		u, ok := getSample(t, samples.ImageStreamGVK, "ruby")
 		return ok && u.GetUID() != ruby.GetUID(), ""
 	})
 
 	// Version annotation removed: reverted.
-	tpl, _ := getSample(t, TemplateGVK, "ruby-example")
+	tpl, _ := getSample(t, samples.TemplateGVK, "ruby-example")
 	ann := tpl.GetAnnotations()
 	delete(ann, samplesv1.SamplesVersionAnnotation)
 	tpl.SetAnnotations(ann)
@@ -157,7 +149,7 @@ func TestManagedRepairsSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "version annotation restored", func() (bool, string) {
-		u, _ := getSample(t, TemplateGVK, "ruby-example")
+		u, _ := getSample(t, samples.TemplateGVK, "ruby-example")
 		return u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == "4.22.0", fmt.Sprint(u.GetAnnotations())
 	})
 
@@ -166,7 +158,7 @@ func TestManagedRepairsSamples(t *testing.T) {
 	// (oc tag -d), a tag added; through a resync and an operator restart.
 	edit := func(keepAnnotation bool) {
 		t.Helper()
-		ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+		ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 		tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
 		var kept []any
 		for _, tag := range tags {
@@ -196,7 +188,7 @@ func TestManagedRepairsSamples(t *testing.T) {
 		}
 	}
 	edited := func() (bool, string) {
-		u, _ := getSample(t, ImageStreamGVK, "ruby")
+		u, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 		got := tagImages(t, u)
 		_, has31 := got["3.1"]
 		return got["3.3"] == "mirror.internal/ruby:1" && !has31 && got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
@@ -220,12 +212,12 @@ func TestManagedRepairsSamples(t *testing.T) {
 	// back, the user's tag stays.
 	edit(false)
 	eventually(t, "content tags restored, user tag kept", func() (bool, string) {
-		u, _ := getSample(t, ImageStreamGVK, "ruby")
+		u, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 		got := tagImages(t, u)
 		return got["3.3"] == "registry.redhat.io/ubi9/ruby-33:latest" && got["3.1"] == "registry.redhat.io/ubi9/ruby-31:latest" &&
 			got["mine"] == "example.com/me/ruby:2", fmt.Sprint(got)
 	})
-	ruby, _ = getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ = getSample(t, samples.ImageStreamGVK, "ruby")
 	if !slices.Contains(ruby.GetFinalizers(), "example.com/hold") || ruby.GetLabels()["team"] != "web" || ruby.GetAnnotations()["team.example.com/owner"] != "web" {
 		t.Errorf("the update dropped what another tool put there: finalizers %v, labels %v, annotations %v", ruby.GetFinalizers(), ruby.GetLabels(), ruby.GetAnnotations())
 	}
@@ -246,8 +238,8 @@ func TestSkippedSamples(t *testing.T) {
 		s.SkippedTemplates = []string{"mysql-ephemeral"}
 	})
 	eventually(t, "skipped samples labelled false", func() (bool, string) {
-		is, _ := getSample(t, ImageStreamGVK, "ruby")
-		tpl, _ := getSample(t, TemplateGVK, "mysql-ephemeral")
+		is, _ := getSample(t, samples.ImageStreamGVK, "ruby")
+		tpl, _ := getSample(t, samples.TemplateGVK, "mysql-ephemeral")
 		return is.GetLabels()[samplesv1.SamplesManagedLabel] == "false" && tpl.GetLabels()[samplesv1.SamplesManagedLabel] == "false", ""
 	})
 	eventually(t, "status lists the skips", func() (bool, string) {
@@ -256,29 +248,29 @@ func TestSkippedSamples(t *testing.T) {
 	})
 
 	// Skipped and changed by the user: left alone. Skipped and deleted: not recreated.
-	is, _ := getSample(t, ImageStreamGVK, "ruby")
+	is, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	is.SetAnnotations(map[string]string{"mine": "yes"})
 	if err := env.Client.Update(ctx, is); err != nil {
 		t.Fatal(err)
 	}
-	tpl, _ := getSample(t, TemplateGVK, "mysql-ephemeral")
+	tpl, _ := getSample(t, samples.TemplateGVK, "mysql-ephemeral")
 	op.afterPass(t, func() {
 		if err := env.Client.Delete(ctx, tpl); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if _, ok := getSample(t, TemplateGVK, "mysql-ephemeral"); ok {
+	if _, ok := getSample(t, samples.TemplateGVK, "mysql-ephemeral"); ok {
 		t.Error("a skipped template was recreated")
 	}
-	if is, _ := getSample(t, ImageStreamGVK, "ruby"); is.GetAnnotations()["mine"] != "yes" {
+	if is, _ := getSample(t, samples.ImageStreamGVK, "ruby"); is.GetAnnotations()["mine"] != "yes" {
 		t.Error("a skipped image stream was updated")
 	}
 
 	// Unskipped: back under management.
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.SkippedImagestreams, s.SkippedTemplates = nil, nil })
 	eventually(t, "unskipped samples managed again", func() (bool, string) {
-		is, _ := getSample(t, ImageStreamGVK, "ruby")
-		tpl, ok := getSample(t, TemplateGVK, "mysql-ephemeral")
+		is, _ := getSample(t, samples.ImageStreamGVK, "ruby")
+		tpl, ok := getSample(t, samples.TemplateGVK, "mysql-ephemeral")
 		return ok && is.GetLabels()[samplesv1.SamplesManagedLabel] == "true" &&
 			is.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == "4.22.0" &&
 			tpl.GetLabels()[samplesv1.SamplesManagedLabel] == "true", ""
@@ -290,8 +282,8 @@ func TestSamplesRegistry(t *testing.T) {
 	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.SamplesRegistry = "mirror.example.com:5000/samples" }), true)
 	waitConverged(t, "4.22.0")
 	images := func() (map[string]string, map[string]string) {
-		r, _ := getSample(t, ImageStreamGVK, "ruby")
-		p, _ := getSample(t, ImageStreamGVK, "python")
+		r, _ := getSample(t, samples.ImageStreamGVK, "ruby")
+		p, _ := getSample(t, samples.ImageStreamGVK, "python")
 		return tagImages(t, r), tagImages(t, p)
 	}
 	r, p := images()
@@ -317,10 +309,10 @@ func TestArchitectures(t *testing.T) {
 	op := startOperator(t, operatorOptions{})
 	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.Architectures = []string{"mips"} }), true)
 	cfg := waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
-	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, `"mips" is not supported`) || !strings.Contains(c.Message, "Removed") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); !strings.Contains(c.Message, `"mips" is not supported`) || !strings.Contains(c.Message, "Removed") {
 		t.Errorf("message = %q", c.Message)
 	}
-	if n := len(listSamples(t, ImageStreamGVK, nil)); n != 0 {
+	if n := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)); n != 0 {
 		t.Errorf("%d image streams created for an unsupported architecture", n)
 	}
 
@@ -332,7 +324,7 @@ func TestArchitectures(t *testing.T) {
 	before := op.writeCount()
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.Architectures = []string{"s390x"} })
 	cfg = waitCondition(t, samplesv1.ConfigurationValid, corev1.ConditionFalse)
-	if c := conditionOf(cfg, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "from x86_64 to s390x") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); !strings.Contains(c.Message, "from x86_64 to s390x") {
 		t.Errorf("message = %q", c.Message)
 	}
 	for _, w := range op.writesSince(before) {
@@ -351,10 +343,10 @@ func TestArchitectures(t *testing.T) {
 	if !slices.Equal(cfg.Status.Architectures, []string{"s390x"}) {
 		t.Errorf("status.architectures = %v", cfg.Status.Architectures)
 	}
-	if _, ok := getSample(t, TemplateGVK, "ruby-s390x-example"); !ok {
+	if _, ok := getSample(t, samples.TemplateGVK, "ruby-s390x-example"); !ok {
 		t.Error("s390x content not installed")
 	}
-	if _, ok := getSample(t, TemplateGVK, "ruby-example"); ok {
+	if _, ok := getSample(t, samples.TemplateGVK, "ruby-example"); ok {
 		t.Error("x86_64 content left behind")
 	}
 }
@@ -363,7 +355,7 @@ func TestForceIsTreatedAsManaged(t *testing.T) {
 	startOperator(t, operatorOptions{})
 	createConfig(t, managed(func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Force }), true)
 	cfg := waitConverged(t, "4.22.0")
-	if c := conditionOf(cfg, samplesv1.ConfigurationValid); c.Status != corev1.ConditionTrue || !strings.Contains(c.Message, "treated as Managed") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid); c.Status != corev1.ConditionTrue || !strings.Contains(c.Message, "treated as Managed") {
 		t.Errorf("ConfigurationValid = %+v", c)
 	}
 }
@@ -375,7 +367,7 @@ func TestRemovedAndBack(t *testing.T) {
 	waitConverged(t, "4.22.0")
 	// python exists from before, unmanaged by the skip; a user's stream has no label.
 	for _, n := range []string{"python", "users-own"} {
-		u := newSample(ImageStreamGVK)
+		u := samples.New(samples.ImageStreamGVK)
 		u.SetNamespace("openshift")
 		u.SetName(n)
 		if err := env.Client.Create(ctx, u); err != nil {
@@ -383,8 +375,8 @@ func TestRemovedAndBack(t *testing.T) {
 		}
 	}
 	// A user's renamed copy of a sample that kept the managed label is not a sample.
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
-	cp := newSample(ImageStreamGVK)
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
+	cp := samples.New(samples.ImageStreamGVK)
 	cp.SetNamespace("openshift")
 	cp.SetName("ruby-copy")
 	cp.SetLabels(ruby.GetLabels())
@@ -392,11 +384,11 @@ func TestRemovedAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "python marked skipped", func() (bool, string) {
-		u, _ := getSample(t, ImageStreamGVK, "python")
+		u, _ := getSample(t, samples.ImageStreamGVK, "python")
 		return u.GetLabels()[samplesv1.SamplesManagedLabel] == "false", ""
 	})
-	toDelete := len(listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"})) - 1 +
-		len(listSamples(t, TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
+	toDelete := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"})) - 1 +
+		len(testenv.ListSamples(t, env.Client, samples.TemplateGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}))
 
 	// A watcher sees RemovePending go True while the samples are deleted.
 	watcher, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
@@ -425,7 +417,7 @@ func TestRemovedAndBack(t *testing.T) {
 		return cfg.Status.ManagementState == samplesv1.Removed && condition(cfg, samplesv1.RemovePending) == "False", fmt.Sprintf("%+v", cfg.Status)
 	})
 	eventually(t, "a watcher saw RemovePending True", func() (bool, string) { return sawRemovePending.Load(), "" })
-	if _, ok := getSample(t, ImageStreamGVK, "ruby-copy"); !ok {
+	if _, ok := getSample(t, samples.ImageStreamGVK, "ruby-copy"); !ok {
 		t.Error("a user's copy of a sample, labelled managed but not in the inventory, was deleted")
 	}
 	deletes := 0
@@ -437,14 +429,14 @@ func TestRemovedAndBack(t *testing.T) {
 	if deletes != toDelete {
 		t.Errorf("%d deletes for %d samples: a sample was deleted twice, or one was missed", deletes, toDelete)
 	}
-	if managed := listSamples(t, ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); len(managed) != 1 || managed["ruby-copy"] == nil {
+	if managed := testenv.ListSamples(t, env.Client, samples.ImageStreamGVK, client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); len(managed) != 1 || managed["ruby-copy"] == nil {
 		t.Errorf("managed image streams left: %v; want only the user's copy", managed)
 	}
-	if n := len(listSamples(t, TemplateGVK, nil)); n != 0 {
+	if n := len(testenv.ListSamples(t, env.Client, samples.TemplateGVK)); n != 0 {
 		t.Errorf("%d templates left", n)
 	}
 	for _, n := range []string{"python", "users-own"} {
-		if _, ok := getSample(t, ImageStreamGVK, n); !ok {
+		if _, ok := getSample(t, samples.ImageStreamGVK, n); !ok {
 			t.Errorf("%s was deleted", n)
 		}
 	}
@@ -477,7 +469,7 @@ func TestRemovedAndBack(t *testing.T) {
 	// its edit wakes nothing; an edit of the Config's metadata brings the pass.
 	before = op.writeCount()
 	op.afterPass(t, func() {
-		u, _ := getSample(t, ImageStreamGVK, "users-own")
+		u, _ := getSample(t, samples.ImageStreamGVK, "users-own")
 		u.SetAnnotations(map[string]string{"x": "y"})
 		if err := env.Client.Update(ctx, u); err != nil {
 			t.Fatal(err)
@@ -494,7 +486,7 @@ func TestRemovedAndBack(t *testing.T) {
 
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
 	waitConverged(t, "4.22.0")
-	if len(listSamples(t, TemplateGVK, nil)) != 2 {
+	if len(testenv.ListSamples(t, env.Client, samples.TemplateGVK)) != 2 {
 		t.Error("templates not reinstalled")
 	}
 }
@@ -508,18 +500,18 @@ func TestUnmanaged(t *testing.T) {
 	eventually(t, "unmanaged", func() (bool, string) {
 		return getConfig(t).Status.ManagementState == samplesv1.Unmanaged, ""
 	})
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	op.afterPass(t, func() {
 		if err := env.Client.Delete(ctx, ruby); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if _, ok := getSample(t, ImageStreamGVK, "ruby"); ok {
+	if _, ok := getSample(t, samples.ImageStreamGVK, "ruby"); ok {
 		t.Error("a sample deleted while Unmanaged came back")
 	}
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
 	waitConverged(t, "4.22.0")
-	if _, ok := getSample(t, ImageStreamGVK, "ruby"); !ok {
+	if _, ok := getSample(t, samples.ImageStreamGVK, "ruby"); !ok {
 		t.Error("ruby not recreated after Managed")
 	}
 }
@@ -542,7 +534,7 @@ func TestConfigDeletion(t *testing.T) {
 		err := env.Client.Get(ctx, clusterConfigKey, cfg)
 		return err == nil && cfg.UID != uid && condition(cfg, samplesv1.SamplesExist) == "True", fmt.Sprint(err)
 	})
-	if len(listSamples(t, ImageStreamGVK, nil)) != 2 {
+	if len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)) != 2 {
 		t.Error("samples not reinstalled")
 	}
 }
@@ -559,7 +551,7 @@ func TestConfigDeletionRemovesSamplesFirst(t *testing.T) {
 		err := env.Client.Get(ctx, clusterConfigKey, &samplesv1.Config{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	if n := len(listSamples(t, ImageStreamGVK, nil)) + len(listSamples(t, TemplateGVK, nil)); n != 0 {
+	if n := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)) + len(testenv.ListSamples(t, env.Client, samples.TemplateGVK)); n != 0 {
 		t.Errorf("%d samples left after the Config was deleted", n)
 	}
 }
@@ -574,7 +566,7 @@ func TestConfigWithoutFinalizerHonoured(t *testing.T) {
 	if cfg.Spec.ManagementState != samplesv1.Removed || len(cfg.Finalizers) != 0 {
 		t.Errorf("install-time Config rewritten: %+v %v", cfg.Spec, cfg.Finalizers)
 	}
-	if n := len(listSamples(t, ImageStreamGVK, nil)); n != 0 {
+	if n := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)); n != 0 {
 		t.Errorf("%d image streams created while Removed", n)
 	}
 }
@@ -582,7 +574,7 @@ func TestConfigWithoutFinalizerHonoured(t *testing.T) {
 func TestEventsBeforeConfig(t *testing.T) {
 	op := startOperator(t, operatorOptions{})
 	op.afterPass(t, func() {
-		u := newSample(ImageStreamGVK)
+		u := samples.New(samples.ImageStreamGVK)
 		u.SetNamespace("openshift")
 		u.SetName("ruby")
 		if err := env.Client.Create(context.Background(), u); err != nil {
@@ -591,7 +583,7 @@ func TestEventsBeforeConfig(t *testing.T) {
 	})
 	createConfig(t, managed(), true)
 	waitConverged(t, "4.22.0")
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	checkManaged(t, ruby, "4.22.0")
 }
 
@@ -603,8 +595,8 @@ func TestUpgrade(t *testing.T) {
 		op.stop()
 		restartWith(t, "4.22.0")
 		waitConverged(t, "4.22.0")
-		for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
-			for _, u := range listSamples(t, gvk, nil) {
+		for _, gvk := range samples.Kinds() {
+			for _, u := range testenv.ListSamples(t, env.Client, gvk) {
 				checkManaged(t, u, "4.22.0")
 			}
 		}
@@ -621,7 +613,7 @@ func TestUpgrade(t *testing.T) {
 		eventually(t, "version 4.22.0", func() (bool, string) {
 			return getConfig(t).Status.Version == "4.22.0", ""
 		})
-		if n := len(listSamples(t, ImageStreamGVK, nil)); n != 0 {
+		if n := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)); n != 0 {
 			t.Errorf("%d image streams after upgrading Removed", n)
 		}
 	})
@@ -630,11 +622,7 @@ func TestUpgrade(t *testing.T) {
 // restartWith stands for an upgrade: an operator at the new version starts.
 func restartWith(t *testing.T, version string) {
 	t.Helper()
-	o := &operator{}
-	startManager(t, func(mgr ctrl.Manager) error {
-		r := newTestReconciler(mgr, testContent(), version)
-		return r.setup(mgr, counting{r, &o.passes})
-	})
+	startOperator(t, operatorOptions{keepCluster: true, version: version})
 }
 
 func TestBadContentDeletesNothing(t *testing.T) {
@@ -651,20 +639,18 @@ func TestBadContentDeletesNothing(t *testing.T) {
 	broken["x86_64/ruby/imagestreams/ruby.json"] = &fstest.MapFile{Data: []byte(`{"kind": "ImageStream", "metadata": `)}
 	restartWithContent(t, broken, "4.23.0")
 	cfg := waitCondition(t, samplesv1.SamplesExist, corev1.ConditionUnknown)
-	c := conditionOf(cfg, samplesv1.SamplesExist)
+	c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist)
 	if c.Reason != "FileSystemError" || !strings.Contains(c.Message, "x86_64/ruby/imagestreams/ruby.json") {
 		t.Errorf("SamplesExist = %+v", c)
 	}
-	if n := len(listSamples(t, ImageStreamGVK, nil)); n != 2 {
+	if n := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)); n != 2 {
 		t.Errorf("%d image streams left; bad content must not delete any", n)
 	}
 }
 
 func restartWithContent(t *testing.T, fsys fstest.MapFS, version string) {
 	t.Helper()
-	startManager(t, func(mgr ctrl.Manager) error {
-		return newTestReconciler(mgr, fsys, version).SetupWithManager(mgr)
-	})
+	startOperator(t, operatorOptions{keepCluster: true, content: fsys, version: version})
 }
 
 func TestRealCorpus(t *testing.T) {
@@ -675,7 +661,7 @@ func TestRealCorpus(t *testing.T) {
 	startOperator(t, operatorOptions{content: os.DirFS(dir)})
 	createConfig(t, managed(), true)
 	waitConverged(t, "4.22.0")
-	if s, tp := len(listSamples(t, ImageStreamGVK, nil)), len(listSamples(t, TemplateGVK, nil)); s != 50 || tp != 50 {
+	if s, tp := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)), len(testenv.ListSamples(t, env.Client, samples.TemplateGVK)); s != 50 || tp != 50 {
 		t.Errorf("%d image streams and %d templates, want 50 and 50", s, tp)
 	}
 }
@@ -686,7 +672,7 @@ func TestEmbeddedContent(t *testing.T) {
 	waitConverged(t, "4.22.0")
 	inv, _ := content.Load(content.Embedded())
 	set, _ := inv.For("x86_64")
-	if s := len(listSamples(t, ImageStreamGVK, nil)); s != len(set.ImageStreams) {
+	if s := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)); s != len(set.ImageStreams) {
 		t.Errorf("%d image streams, want %d", s, len(set.ImageStreams))
 	}
 }
@@ -703,7 +689,7 @@ func TestTransientErrorsAreRetried(t *testing.T) {
 	})
 	createConfig(t, managed(), true)
 	cfg := waitConverged(t, "4.22.0")
-	if c := conditionOf(cfg, samplesv1.SamplesExist); c.LastTransitionTime != c.LastUpdateTime {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist); c.LastTransitionTime != c.LastUpdateTime {
 		t.Errorf("SamplesExist went through another status on the way: %+v", c)
 	}
 	if failures != 0 {
@@ -721,7 +707,7 @@ func TestPersistentErrorsAreReported(t *testing.T) {
 	})
 	createConfig(t, managed(), true)
 	cfg := waitCondition(t, samplesv1.SamplesExist, corev1.ConditionUnknown)
-	if c := conditionOf(cfg, samplesv1.SamplesExist); !strings.Contains(c.Message, "Template openshift/mysql-ephemeral") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist); !strings.Contains(c.Message, "Template openshift/mysql-ephemeral") {
 		t.Errorf("message = %q", c.Message)
 	}
 	eventually(t, "a Warning Event naming the template", func() (bool, string) {
@@ -750,7 +736,7 @@ func TestBuiltInFallbackIsReported(t *testing.T) {
 	if !strings.Contains(msg, "no-such-dir") || !strings.Contains(msg, "built-in samples are served") {
 		t.Errorf("SamplesExist message %q does not say the built-in samples are served instead of the directory", msg)
 	}
-	if _, ok := getSample(t, ImageStreamGVK, "ubi8-openjdk-17"); !ok {
+	if _, ok := getSample(t, samples.ImageStreamGVK, "ubi8-openjdk-17"); !ok {
 		t.Error("the built-in samples were not installed")
 	}
 	eventually(t, "a Warning Event naming the directory", func() (bool, string) {
@@ -790,12 +776,12 @@ func TestRefusedWritesAreReportedTogetherAndRetried(t *testing.T) {
 	})
 	createConfig(t, managed(), true)
 	cfg := waitCondition(t, samplesv1.SamplesExist, corev1.ConditionUnknown)
-	c := conditionOf(cfg, samplesv1.SamplesExist)
+	c := conditions.Get(cfg.Status.Conditions, samplesv1.SamplesExist)
 	if c.Reason != "APIServerInvalidError" || !strings.Contains(c.Message, "2 samples could not be written") ||
 		!strings.Contains(c.Message, "ImageStream openshift/ruby") || !strings.Contains(c.Message, "Template openshift/mysql-ephemeral") {
 		t.Errorf("SamplesExist = %s: %s", c.Reason, c.Message)
 	}
-	for gvk, name := range map[schema.GroupVersionKind]string{ImageStreamGVK: "python", TemplateGVK: "ruby-example"} {
+	for gvk, name := range map[schema.GroupVersionKind]string{samples.ImageStreamGVK: "python", samples.TemplateGVK: "ruby-example"} {
 		if _, ok := getSample(t, gvk, name); !ok {
 			t.Errorf("%s %s was held back by another sample's refusal", gvk.Kind, name)
 		}
@@ -819,7 +805,7 @@ func TestSideTasksNeverBlockTheSamples(t *testing.T) {
 	createConfig(t, managed(), true)
 	waitConverged(t, "4.22.0")
 	for _, n := range []string{"ruby", "python"} {
-		if _, ok := getSample(t, ImageStreamGVK, n); !ok {
+		if _, ok := getSample(t, samples.ImageStreamGVK, n); !ok {
 			t.Errorf("%s not installed while the mirror ConfigMap fails", n)
 		}
 	}

@@ -31,8 +31,8 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	pass := &managedPass{r: r, cfg: cfg, gateTBR: gateTBR, installed: record.New(),
 		// The status records the registry of the last complete pass.
 		registryChanged: cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry}
-	pass.sync(ctx, ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
-	pass.sync(ctx, TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	pass.sync(ctx, samples.ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	pass.sync(ctx, samples.TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
 	if result, incomplete := pass.incomplete(ctx); incomplete {
 		return result, nil
 	}
@@ -62,14 +62,14 @@ type managedPass struct {
 // the names the Config skips.
 func (p *managedPass) sync(ctx context.Context, gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
 	into := p.installed.ImageStreams
-	if gvk == TemplateGVK {
+	if gvk == samples.TemplateGVK {
 		into = p.installed.Templates
 	}
 	for _, name := range names {
 		if p.away {
 			return
 		}
-		if p.gateTBR && gvk == ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
+		if p.gateTBR && gvk == samples.ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
 			continue
 		}
 		pending, err := p.r.syncSample(ctx, gvk, objs[name], body, state.Skipped(skips, name), p.cfg.Spec.SamplesRegistry, p.registryChanged)
@@ -139,7 +139,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	skipped bool, registry string, registryChanged bool) (pending bool, err error) {
 	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: src.GetName()}
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
-	actual := newSample(gvk)
+	actual := samples.New(gvk)
 	err = r.Client.Get(ctx, key, actual)
 	notFound := apierrors.IsNotFound(err)
 	if err != nil && !notFound {
@@ -163,7 +163,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		// The cache holds only labelled samples (manager.go): the name is taken by an
 		// object it does not show, one just created or a sample whose label a user
 		// removed. Read it from the server and handle it as any other.
-		actual = newSample(gvk)
+		actual = samples.New(gvk)
 		if err := r.APIReader.Get(ctx, key, actual); err != nil {
 			return sampleWritten(err, "reading "+what)
 		}

@@ -17,6 +17,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 )
 
 // reconcileRemoved deletes the samples of the inventory, and those an earlier release
@@ -65,10 +66,10 @@ const deletedRecently = time.Minute
 // but those the Config skips (a skip not yet marked on the sample) and those this
 // operator deleted and the cache still shows.
 func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set, cfg *samplesv1.Config) ([]client.Object, error) {
-	skips := map[schema.GroupVersionKind][]string{ImageStreamGVK: cfg.Spec.SkippedImagestreams, TemplateGVK: cfg.Spec.SkippedTemplates}
+	skips := map[schema.GroupVersionKind][]string{samples.ImageStreamGVK: cfg.Spec.SkippedImagestreams, samples.TemplateGVK: cfg.Spec.SkippedTemplates}
 	var out []client.Object
-	for gvk, names := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{ImageStreamGVK: set.ImageStreams, TemplateGVK: set.Templates} {
-		list := newSampleList(gvk)
+	for gvk, names := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{samples.ImageStreamGVK: set.ImageStreams, samples.TemplateGVK: set.Templates} {
+		list := samples.NewList(gvk)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			return nil, fmt.Errorf("listing managed %ss: %w", gvk.Kind, err)

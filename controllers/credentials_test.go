@@ -12,7 +12,10 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 )
 
 func TestPullSecretGatesRegistryRedHatIO(t *testing.T) {
@@ -22,17 +25,17 @@ func TestPullSecretGatesRegistryRedHatIO(t *testing.T) {
 	createConfig(t, managed(), true)
 
 	cfg := waitCondition(t, samplesv1.ImportCredentialsExist, corev1.ConditionFalse)
-	if c := conditionOf(cfg, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "openshift-config/pull-secret does not exist") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "openshift-config/pull-secret does not exist") {
 		t.Errorf("message = %q", c.Message)
 	}
 	eventually(t, "quay.io content installed", func() (bool, string) {
-		_, ok := getSample(t, ImageStreamGVK, "python")
+		_, ok := getSample(t, samples.ImageStreamGVK, "python")
 		return ok, ""
 	})
-	if _, ok := getSample(t, ImageStreamGVK, "ruby"); ok {
+	if _, ok := getSample(t, samples.ImageStreamGVK, "ruby"); ok {
 		t.Error("an image stream from registry.redhat.io was created without credentials")
 	}
-	if _, ok := getSample(t, TemplateGVK, "ruby-example"); !ok {
+	if _, ok := getSample(t, samples.TemplateGVK, "ruby-example"); !ok {
 		t.Error("templates were held back too")
 	}
 
@@ -40,7 +43,7 @@ func TestPullSecretGatesRegistryRedHatIO(t *testing.T) {
 	setPullSecret(t, true)
 	waitCondition(t, samplesv1.ImportCredentialsExist, corev1.ConditionTrue)
 	eventually(t, "ruby created once credentials exist", func() (bool, string) {
-		_, ok := getSample(t, ImageStreamGVK, "ruby")
+		_, ok := getSample(t, samples.ImageStreamGVK, "ruby")
 		return ok, ""
 	})
 }
@@ -50,8 +53,8 @@ func TestPullSecretWithoutTBRAndMirrors(t *testing.T) {
 	setPullSecret(t, false)
 	t.Cleanup(func() { setPullSecret(t, true) })
 	s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"quay.io":{"auth":"eDp5"}}}`)}}
-	s.Namespace, s.Name = "openshift-config", "pull-secret"
+		Data: map[string][]byte{credentials.SecretKey: []byte(`{"auths":{"quay.io":{"auth":"eDp5"}}}`)}}
+	s.Namespace, s.Name = credentials.SecretNamespace, credentials.SecretName
 	if err := env.Client.Create(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +62,7 @@ func TestPullSecretWithoutTBRAndMirrors(t *testing.T) {
 	// a signal (condition, metric, alert).
 	createConfig(t, samplesv1.ConfigSpec{ManagementState: samplesv1.Removed, Architectures: []string{"x86_64"}}, true)
 	cfg := waitCondition(t, samplesv1.ImportCredentialsExist, corev1.ConditionTrue)
-	if c := conditionOf(cfg, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "not checked") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "not checked") {
 		t.Errorf("message = %q", c.Message)
 	}
 	reg := prometheus.NewRegistry()
@@ -92,7 +95,7 @@ func TestPullSecretWithoutTBRAndMirrors(t *testing.T) {
 	// Managed without a mirror: the missing credential is reported.
 	editConfig(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
 	cfg = waitCondition(t, samplesv1.ImportCredentialsExist, corev1.ConditionFalse)
-	if c := conditionOf(cfg, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "no credentials for registry.redhat.io") {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportCredentialsExist); !strings.Contains(c.Message, "no credentials for registry.redhat.io") {
 		t.Errorf("message = %q", c.Message)
 	}
 	// One cause, one signal: the secret is there, its registry.redhat.io entry is not.
@@ -106,7 +109,7 @@ func TestPullSecretWithoutTBRAndMirrors(t *testing.T) {
 	})
 	waitCondition(t, samplesv1.ImportCredentialsExist, corev1.ConditionTrue)
 	waitConverged(t, "4.22.0")
-	if _, ok := getSample(t, ImageStreamGVK, "ruby"); !ok {
+	if _, ok := getSample(t, samples.ImageStreamGVK, "ruby"); !ok {
 		t.Error("ruby not installed from the mirror")
 	}
 }

@@ -50,6 +50,7 @@ func (o Options) withDefaults() Options {
 	defaultDuration(&o.ProbeInterval, DefaultProbeInterval)
 	defaultDuration(&o.DialTimeout, DefaultDialTimeout)
 	defaultDuration(&o.ImportRetryInterval, DefaultImportRetryInterval)
+	defaultDuration(&o.RetryRefused, DefaultRetryRefused)
 	if o.Content == nil {
 		o.Content = &content.Source{FS: content.Embedded()}
 	}

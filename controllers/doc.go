@@ -21,7 +21,6 @@
 //	defaults of every tunable                          defaults.go
 //	the /healthz, /readyz (and pprof) server           healthserver.go
 //	requeues: how a write's outcome is treated         requeue.go
-//	the sample kinds (GVKs)                            gvks.go
 //	shared reads; watch filters                        lookups.go; watches.go
 //
 // RBAC markers sit above the reconciler whose calls need them; hack/generate.sh turns

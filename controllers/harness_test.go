@@ -17,7 +17,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -27,15 +26,16 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
-// operator is a running ConfigReconciler with counters a test can read.
+// operator is a running operator (Setup) with counters a test can read.
 type operator struct {
-	passes       atomic.Int64 // completed reconciles
-	importPasses atomic.Int64 // completed reconciles of the import controller
-	retries      *prometheus.CounterVec
-	stop         func() // stops the operator
+	passes       atomic.Int64         // completed reconciles
+	importPasses atomic.Int64         // completed reconciles of the import controller
+	metrics      *prometheus.Registry // the operator's metrics
+	stop         func()               // stops the operator
 
 	mu     sync.Mutex
 	writes []string // "verb kind/name" of every mutating call
@@ -132,8 +132,9 @@ type operatorOptions struct {
 	clusterOperator bool
 }
 
-// startOperator runs the config controller (and, if asked, the bootstrap controller)
-// until the test ends, then removes the Config and every sample the test left.
+// startOperator runs the operator as Setup builds it, with the config controller and
+// the controllers opts ask for, until the test ends; then it removes the Config and
+// every sample the test left.
 func startOperator(t *testing.T, opts operatorOptions) *operator {
 	t.Helper()
 	if !opts.keepCluster {
@@ -144,40 +145,58 @@ func startOperator(t *testing.T, opts operatorOptions) *operator {
 	if opts.content == nil {
 		opts.content = testContent()
 	}
-	if opts.version == "" {
-		opts.version = "4.22.0"
+	src := opts.source
+	if src == nil {
+		src = &content.Source{FS: opts.content}
 	}
-	o := &operator{}
-	o.stop = startManager(t, func(mgr ctrl.Manager) error {
-		r := newTestReconciler(mgr, opts.content, opts.version)
-		if opts.source != nil {
-			r.Content = opts.source
-		}
-		if opts.bootstrap {
-			// No probe: registry reachability has tests of its own.
-			if err := (&BootstrapReconciler{Client: mgr.GetClient(), GOARCH: "amd64"}).SetupWithManager(mgr); err != nil {
-				return err
+	o := &operator{metrics: prometheus.NewRegistry()}
+	setup := Options{
+		Version: opts.version, Content: src, RetryRefused: 2 * time.Second, ImportRetryInterval: opts.retryInterval,
+		Registerer: o.metrics, Controllers: []Controller{ConfigController},
+		WrapReconciler: func(c Controller, r reconcile.Reconciler) reconcile.Reconciler {
+			switch c {
+			case ConfigController:
+				return counting{r, &o.passes}
+			case ImportController:
+				return counting{r, &o.importPasses}
 			}
-		}
-		if opts.retryInterval > 0 {
-			o.retries = metrics.NewRetryCounter()
-			ir := &ImportReconciler{
-				Client: mgr.GetClient(), Content: r.Content, OperatorNamespace: samplesv1.OperatorNamespace,
-				RetryInterval: opts.retryInterval, Clock: clock.RealClock{}, Retries: o.retries,
-			}
-			if err := ir.setup(mgr, counting{ir, &o.importPasses}); err != nil {
-				return err
-			}
-		}
-		if opts.clusterOperator {
-			co := &ClusterOperatorReconciler{Client: mgr.GetClient(), Version: opts.version, OperatorNamespace: samplesv1.OperatorNamespace, Clock: clock.RealClock{}}
-			if err := co.SetupWithManager(mgr); err != nil {
-				return err
-			}
-		}
-		return r.setup(mgr, counting{r, &o.passes})
-	}, o.funcs())
+			return r
+		},
+	}
+	if opts.bootstrap { // no probe: registry reachability has tests of its own
+		setup.Controllers = append(setup.Controllers, BootstrapController)
+	}
+	if opts.retryInterval > 0 {
+		setup.Controllers = append(setup.Controllers, ImportController)
+	}
+	if opts.clusterOperator {
+		setup.Controllers = append(setup.Controllers, ClusterOperatorController)
+	}
+	_, o.stop = startManager(t, setup, o.funcs())
 	return o
+}
+
+// retryCount is the operator's import retry counter of stream (0 before its first retry).
+func (o *operator) retryCount(t *testing.T, stream string) float64 {
+	t.Helper()
+	families, err := o.metrics.Gather()
+	for _, f := range families {
+		if f.GetName() != metrics.RetryName {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "imagestreamname" && l.GetValue() == stream {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		return 0
+	}
+	if err != nil {
+		t.Logf("gathering the metrics: %v", err)
+	}
+	return 0 // no stream counted yet
 }
 
 // cleanCluster deletes the Config (finalizer and all), every sample and the operator's
@@ -189,38 +208,20 @@ func cleanCluster(t *testing.T) {
 	if err := env.Client.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(samplesv1.OperatorNamespace)); err != nil {
 		t.Fatal(err)
 	}
-	for _, gvk := range []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} {
-		if err := env.Client.DeleteAllOf(ctx, newSample(gvk), client.InNamespace("openshift")); err != nil {
+	for _, gvk := range samples.Kinds() {
+		if err := env.Client.DeleteAllOf(ctx, samples.New(gvk), client.InNamespace("openshift")); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "samples deleted", func() (bool, string) {
-			n := len(listSamples(t, gvk, nil))
+			n := len(testenv.ListSamples(t, env.Client, gvk))
 			return n == 0, fmt.Sprint(n, " left")
 		})
 	}
 }
 
-func listSamples(t *testing.T, gvk schema.GroupVersionKind, labels client.MatchingLabels) map[string]*unstructured.Unstructured {
-	t.Helper()
-	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-	opts := []client.ListOption{client.InNamespace("openshift")}
-	if labels != nil {
-		opts = append(opts, labels)
-	}
-	if err := env.Client.List(context.Background(), list, opts...); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*unstructured.Unstructured{}
-	for i := range list.Items {
-		out[list.Items[i].GetName()] = &list.Items[i]
-	}
-	return out
-}
-
 func getSample(t *testing.T, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, bool) {
 	t.Helper()
-	u := newSample(gvk)
+	u := samples.New(gvk)
 	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "openshift", Name: name}, u)
 	if apierrors.IsNotFound(err) {
 		return nil, false
@@ -320,14 +321,6 @@ func testContent() fstest.MapFS {
 		"x86_64/mysql/templates/mysql-ephemeral.json":  {Data: []byte(tplJSON("mysql-ephemeral"))},
 		"s390x/ruby/imagestreams/ruby.json":            {Data: []byte(ruby)},
 		"s390x/ruby/templates/ruby-s390x-example.json": {Data: []byte(tplJSON("ruby-s390x-example"))},
-	}
-}
-
-func newTestReconciler(mgr ctrl.Manager, fsys fs.FS, version string) *ConfigReconciler {
-	return &ConfigReconciler{
-		Client: mgr.GetClient(), Content: &content.Source{FS: fsys}, Version: version,
-		OperatorNamespace: samplesv1.OperatorNamespace, RetryRefused: 2 * time.Second,
-		Clock: clock.RealClock{}, Recorder: mgr.GetEventRecorder(eventReporter),
 	}
 }
 

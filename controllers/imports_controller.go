@@ -27,6 +27,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
@@ -104,7 +105,7 @@ func (r *ImportReconciler) failures(ctx context.Context, name string) (*imagev1.
 	if source == nil || err != nil {
 		return nil, nil, err
 	}
-	u := newSample(ImageStreamGVK)
+	u := samples.New(samples.ImageStreamGVK)
 	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
 	if apierrors.IsNotFound(err) {
 		return nil, nil, nil
@@ -256,7 +257,7 @@ func (r *ImportReconciler) complete() error {
 	return nil
 }
 
-// setup registers rec (r, or a test's wrapper around it) with r's watches.
+// setup registers rec (r, or a wrapper around it: Options.WrapReconciler) with r's watches.
 func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
 	if err := r.complete(); err != nil {
 		return err
@@ -266,7 +267,7 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	allStreams := func(ctx context.Context, _ client.Object) []reconcile.Request {
 		names := map[string]bool{}
-		list := newSampleList(ImageStreamGVK)
+		list := samples.NewList(samples.ImageStreamGVK)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace)); err == nil {
 			for _, i := range list.Items {
 				names[i.GetName()] = true
@@ -284,8 +285,8 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 		return out
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("imports").
-		Watches(newSample(ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
+		Named(string(ImportController)).
+		Watches(samples.New(samples.ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)

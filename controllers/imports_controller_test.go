@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -17,6 +16,8 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
 )
 
@@ -73,10 +74,10 @@ func TestImportFailuresAreReportedAndRetried(t *testing.T) {
 		t.Error("a healthy stream has an error ConfigMap")
 	}
 	cfg := waitCondition(t, samplesv1.ImportImageErrorsExist, corev1.ConditionTrue)
-	if c := conditionOf(cfg, samplesv1.ImportImageErrorsExist); !strings.Contains(c.Message, "python (3.12)") || c.Reason != "python" {
+	if c := conditions.Get(cfg.Status.Conditions, samplesv1.ImportImageErrorsExist); !strings.Contains(c.Message, "python (3.12)") || c.Reason != "python" {
 		t.Errorf("ImportImageErrorsExist = %+v", c)
 	}
-	if v := testutil.ToFloat64(op.retries.WithLabelValues("python")); v < 1 {
+	if v := op.retryCount(t, "python"); v < 1 {
 		t.Errorf("retry counter = %v", v)
 	}
 	streams, failing, err := importMetricsSource(env.Client, testSource(), samplesv1.OperatorNamespace)(context.Background())
@@ -166,7 +167,7 @@ func TestRestartDoesNotRetryAtOnce(t *testing.T) {
 	again := startOperator(t, operatorOptions{retryInterval: time.Hour, keepCluster: true})
 	// Wait for the new operator to look at python: a change to the stream triggers it.
 	n := again.importPasses.Load()
-	ruby, _ := getSample(t, ImageStreamGVK, "python")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "python")
 	ann := ruby.GetAnnotations()
 	ann["touched"] = "yes"
 	ruby.SetAnnotations(ann)
@@ -260,12 +261,12 @@ func TestRetriesTouchOnlyContentTags(t *testing.T) {
 	createConfig(t, managed(), true)
 	waitConverged(t, "4.22.0")
 	eventually(t, "ruby installed", func() (bool, string) {
-		_, ok := getSample(t, ImageStreamGVK, "ruby")
+		_, ok := getSample(t, samples.ImageStreamGVK, "ruby")
 		return ok, ""
 	})
 	// The importer writes ruby's status meanwhile: read, add the tag, retry on conflict.
 	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+		ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 		tags, _, _ := unstructured.NestedSlice(ruby.Object, "spec", "tags")
 		tags = append(tags, map[string]any{"name": "mine", "from": map[string]any{"kind": "DockerImage", "name": "example.com/nowhere/ruby:1"}})
 		_ = unstructured.SetNestedSlice(ruby.Object, tags, "spec", "tags")
@@ -286,7 +287,7 @@ func TestRetriesTouchOnlyContentTags(t *testing.T) {
 	if !ok || cm.Data["3.3"] == "" || cm.Data["mine"] != "" {
 		t.Errorf("ruby's error ConfigMap = %v; want 3.3 and not the administrator's tag", cm)
 	}
-	ruby, _ := getSample(t, ImageStreamGVK, "ruby")
+	ruby, _ := getSample(t, samples.ImageStreamGVK, "ruby")
 	if tagImages(t, ruby)["latest"] != "3.3" {
 		t.Errorf("the alias latest was changed: %v", tagImages(t, ruby))
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 )
 
 // The `mirror mapping` destinations are what the operator writes into image streams.
@@ -25,7 +26,7 @@ func TestMirrorMappingMatchesImageStreams(t *testing.T) {
 		if strings.HasPrefix(e.Stream, "jenkins") {
 			jenkins++
 		}
-		is, ok := getSample(t, ImageStreamGVK, e.Stream)
+		is, ok := getSample(t, samples.ImageStreamGVK, e.Stream)
 		if !ok {
 			t.Fatalf("no image stream %s", e.Stream)
 		}

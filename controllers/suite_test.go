@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -31,10 +33,24 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// startManager runs a manager with the controllers that setup registers until the test
-// ends. funcs, when given, intercept the calls of the manager's client.
-func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...interceptor.Funcs) (stop func()) {
+// startManager runs the operator that Setup builds with o until the test ends: the
+// manager of NewManager without leader election, metrics or probes, and a registry of
+// its own (so several run in one process). funcs, when given, intercept the calls of
+// the manager's client.
+func startManager(t *testing.T, o Options, funcs ...interceptor.Funcs) (ctrl.Manager, func()) {
 	t.Helper()
+	if o.OperatorNamespace == "" {
+		o.OperatorNamespace = samplesv1.OperatorNamespace
+	}
+	if o.GOARCH == "" {
+		o.GOARCH = "amd64"
+	}
+	if o.Version == "" {
+		o.Version = "4.22.0"
+	}
+	if o.Registerer == nil {
+		o.Registerer = prometheus.NewRegistry()
+	}
 	opts := ManagerOptions{
 		OperatorNamespace:  samplesv1.OperatorNamespace,
 		MetricsBindAddress: "0", HealthProbeBindAddress: "0",
@@ -53,10 +69,10 @@ func startManager(t *testing.T, setup func(mgr ctrl.Manager) error, funcs ...int
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setup(mgr); err != nil {
+	if err := Setup(mgr, o); err != nil {
 		t.Fatal(err)
 	}
-	return testenv.RunManager(t, mgr)
+	return mgr, testenv.RunManager(t, mgr)
 }
 
 var eventually = testenv.Eventually

@@ -15,6 +15,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/test/netfixture"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 func TestProbeDirect(t *testing.T) {
@@ -22,7 +23,7 @@ func TestProbeDirect(t *testing.T) {
 	if err := (&Prober{Address: netfixture.TLSRegistry(t)}).Probe(ctx); err != nil {
 		t.Errorf("reachable registry: %v", err)
 	}
-	if err := (&Prober{Address: netfixture.ClosedPort(t), DialTimeout: time.Second}).Probe(ctx); err == nil {
+	if err := (&Prober{Address: testenv.FreeAddr(t), DialTimeout: time.Second}).Probe(ctx); err == nil {
 		t.Error("closed port reported reachable")
 	}
 	// A listener that is not TLS fails the handshake.
@@ -55,11 +56,11 @@ func TestProbeThroughProxy(t *testing.T) {
 		t.Error("NO_PROXY ignored")
 	}
 	// The proxy cannot reach the registry: unreachable.
-	if err := (&Prober{Address: netfixture.ClosedPort(t), Proxy: ProxyFunc(proxy, ""), DialTimeout: 2 * time.Second}).Probe(ctx); err == nil || !strings.Contains(err.Error(), "refused a tunnel") {
+	if err := (&Prober{Address: testenv.FreeAddr(t), Proxy: ProxyFunc(proxy, ""), DialTimeout: 2 * time.Second}).Probe(ctx); err == nil || !strings.Contains(err.Error(), "refused a tunnel") {
 		t.Errorf("dead upstream through the proxy: %v", err)
 	}
 	// A dead proxy: unreachable, not skipped.
-	dead := "http://" + netfixture.ClosedPort(t)
+	dead := "http://" + testenv.FreeAddr(t)
 	if err := (&Prober{Address: reg, Proxy: ProxyFunc(dead, ""), DialTimeout: time.Second}).Probe(ctx); err == nil {
 		t.Error("a dead proxy was bypassed")
 	}

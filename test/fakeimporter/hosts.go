@@ -17,6 +17,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 )
 
 // PullFromHosts turns on the importer's per-host mode for the registry hosts given
@@ -126,7 +128,7 @@ func (i *Importer) trustedCAs(ctx context.Context, host string) (*x509.CertPool,
 // pullSecretAuth is the pull secret's entry for host, or anonymous.
 func (i *Importer) pullSecretAuth(ctx context.Context, host string) (authn.Authenticator, error) {
 	s := &corev1.Secret{}
-	if err := i.reader.Get(ctx, client.ObjectKey{Namespace: "openshift-config", Name: "pull-secret"}, s); apierrors.IsNotFound(err) {
+	if err := i.reader.Get(ctx, client.ObjectKey{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, s); apierrors.IsNotFound(err) {
 		return authn.Anonymous, nil
 	} else if err != nil {
 		return nil, err

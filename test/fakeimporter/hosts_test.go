@@ -15,6 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 )
 
 // In per-host mode a mirror is a registry of its own, over TLS with its own CA and basic
@@ -52,7 +54,7 @@ func TestPullFromAHostAsTheClusterWould(t *testing.T) {
 	if _, err := imp.resolve(ctx, ref); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
 		t.Errorf("no credentials for the mirror: %v", err)
 	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "openshift-config", Name: "pull-secret"}, Type: corev1.SecretTypeDockerConfigJson,
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, Type: corev1.SecretTypeDockerConfigJson,
 		Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(`{"auths":{"` + host + `":{"auth":"` + base64.StdEncoding.EncodeToString([]byte("mirror-user:mirror-pass")) + `"}}}`)}}
 	_ = env.Client.Delete(ctx, secret)
 	mustCreate(t, secret)

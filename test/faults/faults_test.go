@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -96,7 +97,7 @@ func TestConcurrentWriter(t *testing.T) {
 	for time.Now().Before(deadline) {
 		<-tick.C
 		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(imageStreamGVK)
+		u.SetGroupVersionKind(samples.ImageStreamGVK)
 		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: names[rand.IntN(len(names))]}, u); err != nil {
 			continue
 		}

@@ -12,13 +12,14 @@ import (
 
 	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/operatortest"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 // snapshot is every object of the openshift namespace, by kind/name, at its
@@ -26,8 +27,8 @@ import (
 func snapshot(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
-		for name, u := range samples(t, gvk) {
+	for _, gvk := range samples.Kinds() {
+		for name, u := range testenv.ListSamples(t, env.Client, gvk) {
 			out[gvk.Kind+"/"+name] = u.GetResourceVersion()
 		}
 	}
@@ -133,18 +134,18 @@ func TestHostileConfigs(t *testing.T) {
 				if cs.note != "" {
 					want, status = cs.note, corev1.ConditionTrue
 				}
-				deadline := time.Now().Add(30 * time.Second)
 				var last string
-				for time.Now().Before(deadline) && !ok {
+				ok, last = testenv.Poll(30*time.Second, func() (bool, string) {
 					got := &samplesv1.Config{}
-					if env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, got) == nil {
-						if cv := conditions.Get(got.Status.Conditions, samplesv1.ConfigurationValid); cv != nil {
-							last = string(cv.Status) + " " + cv.Message
-							ok = cv.Status == status && strings.Contains(cv.Message, want)
-						}
+					if env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, got) != nil {
+						return false, last
 					}
-					time.Sleep(50 * time.Millisecond)
-				}
+					cv := conditions.Get(got.Status.Conditions, samplesv1.ConfigurationValid)
+					if cv == nil {
+						return false, last
+					}
+					return cv.Status == status && strings.Contains(cv.Message, want), string(cv.Status) + " " + cv.Message
+				})
 				if !ok {
 					t.Errorf("want ConfigurationValid %s saying %q; last %s", status, want, last)
 				}
@@ -177,7 +178,20 @@ func TestHostileConfigs(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t)
-	time.Sleep(2 * time.Second) // nothing to wait for: the operator must not act at all
+	// A barrier: an edit of the Config "cluster" after the creation, which the config
+	// controller reports in ConfigurationValid. The same informer delivers both and the
+	// same queue holds them, so once the report is there the operator has seen the other
+	// Config and done whatever it would do with it.
+	const barrier = "faults-barrier-stream"
+	testenv.EditConfig(t, env.Client, func(s *samplesv1.ConfigSpec) { s.SkippedImagestreams = []string{barrier} })
+	testenv.EventuallyWithin(t, 30*time.Second, "the barrier edit reported", func() (bool, string) {
+		cfg := &samplesv1.Config{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err != nil {
+			return false, err.Error()
+		}
+		cv := conditions.Get(cfg.Status.Conditions, samplesv1.ConfigurationValid)
+		return cv != nil && strings.Contains(cv.Message, barrier), fmt.Sprintf("%+v", cv)
+	})
 	got := &samplesv1.Config{}
 	if err := env.Client.Get(ctx, client.ObjectKey{Name: "not-cluster"}, got); err == nil && len(got.Status.Conditions) == 0 && changed(t, before) == 0 {
 		r.converged++
@@ -185,6 +199,7 @@ func TestHostileConfigs(t *testing.T) {
 		t.Errorf("a Config named not-cluster was acted on: %+v", got.Status)
 	}
 	_ = env.Client.Delete(ctx, other)
+	testenv.EditConfig(t, env.Client, func(s *samplesv1.ConfigSpec) { *s = managed() })
 	record(r)
 }
 
@@ -280,20 +295,21 @@ func TestHostileContentTrees(t *testing.T) {
 			stop := operatortest.Start(t, env.Config, env.Scheme, operatortest.Options{Content: src, Version: "4.23.0", NoLeaderElection: true,
 				NewClient: interceptedClient(cc)})
 			defer stop()
-			ok, last := false, ""
-			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) && !ok {
+			last := ""
+			ok, _ := testenv.Poll(30*time.Second, func() (bool, string) {
 				cfg := &samplesv1.Config{}
-				if env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg) == nil {
-					for _, ct := range []samplesv1.ConfigConditionType{samplesv1.SamplesExist, samplesv1.ConfigurationValid} {
-						if cond := conditions.Get(cfg.Status.Conditions, ct); cond != nil && cond.Status != corev1.ConditionTrue {
-							last = cond.Reason + ": " + cond.Message
-							ok = ok || strings.Contains(last, d.want)
-						}
+				if env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg) != nil {
+					return false, last
+				}
+				ok := false
+				for _, ct := range []samplesv1.ConfigConditionType{samplesv1.SamplesExist, samplesv1.ConfigurationValid} {
+					if cond := conditions.Get(cfg.Status.Conditions, ct); cond != nil && cond.Status != corev1.ConditionTrue {
+						last = cond.Reason + ": " + cond.Message
+						ok = ok || strings.Contains(last, d.want)
 					}
 				}
-				time.Sleep(50 * time.Millisecond)
-			}
+				return ok, last
+			})
 			if !ok {
 				t.Errorf("want a condition saying %q; last %q", d.want, last)
 			} else {

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -91,7 +92,7 @@ func placeSkipped(t *testing.T) {
 func skippedIntact(t *testing.T) bool {
 	t.Helper()
 	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(imageStreamGVK)
+	u.SetGroupVersionKind(samples.ImageStreamGVK)
 	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: skippedStream}, u)
 	return err == nil && u.GetAnnotations()["admin.example.com/mine"] == "yes" && u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == ""
 }
@@ -102,11 +103,11 @@ func countSamples(t *testing.T, version string) int {
 	t.Helper()
 	n := 0
 	for gvk, want := range map[bool]map[string]*unstructured.Unstructured{true: inventory.ImageStreams, false: inventory.Templates} {
-		kind := templateGVK
+		kind := samples.TemplateGVK
 		if gvk {
-			kind = imageStreamGVK
+			kind = samples.ImageStreamGVK
 		}
-		for name, u := range samples(t, kind) {
+		for name, u := range testenv.ListSamples(t, env.Client, kind) {
 			if _, ok := want[name]; ok && name != skippedStream && (version == "" || u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == version) {
 				n++
 			}
@@ -121,7 +122,7 @@ func placeBystanders(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	own := &unstructured.Unstructured{}
-	own.SetGroupVersionKind(imageStreamGVK)
+	own.SetGroupVersionKind(samples.ImageStreamGVK)
 	own.SetNamespace(samplesv1.SamplesNamespace)
 	own.SetName("users-own")
 	cm := &corev1.ConfigMap{Data: map[string]string{"k": "v"}}
@@ -139,7 +140,7 @@ func bystandersLost(t *testing.T) int {
 	ctx := context.Background()
 	lost := 0
 	own := &unstructured.Unstructured{}
-	own.SetGroupVersionKind(imageStreamGVK)
+	own.SetGroupVersionKind(samples.ImageStreamGVK)
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: "users-own"}, own); err != nil {
 		t.Errorf("the user's image stream: %v", err)
 		lost++
@@ -162,14 +163,8 @@ func TestOperatorKilled(t *testing.T) {
 	at := func(f float64) int { return max(1, int(f*float64(total))) }
 	// waitFor polls cond until it holds (true) or 60 s pass (false).
 	waitFor := func(cond func() bool) bool {
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			if cond() {
-				return true
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return false
+		ok, _ := testenv.Poll(60*time.Second, func() (bool, string) { return cond(), "" })
+		return ok
 	}
 	for n := range inventory.ImageStreams {
 		if skippedStream == "" || n > skippedStream {
@@ -232,7 +227,7 @@ func TestOperatorKilled(t *testing.T) {
 	}
 	userTag := func(t *testing.T) bool {
 		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(imageStreamGVK)
+		u.SetGroupVersionKind(samples.ImageStreamGVK)
 		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: stream}, u); err != nil {
 			return false
 		}
@@ -250,7 +245,7 @@ func TestOperatorKilled(t *testing.T) {
 			before: func(t *testing.T) {
 				install(t)
 				u := &unstructured.Unstructured{}
-				u.SetGroupVersionKind(imageStreamGVK)
+				u.SetGroupVersionKind(samples.ImageStreamGVK)
 				if err := env.Client.Get(ctx, client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: stream}, u); err != nil {
 					t.Fatal(err)
 				}

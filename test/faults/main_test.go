@@ -28,6 +28,7 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -38,11 +39,6 @@ var (
 	inventory  *content.Set
 	// binary is the operator built from this tree, for the cases that kill it.
 	binary string
-)
-
-var (
-	imageStreamGVK = schema.GroupVersionKind{Group: "image.openshift.io", Version: "v1", Kind: "ImageStream"}
-	templateGVK    = schema.GroupVersionKind{Group: "template.openshift.io", Version: "v1", Kind: "Template"}
 )
 
 func TestMain(m *testing.M) {
@@ -112,7 +108,7 @@ func cleanCluster(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	testenv.ForceDeleteConfig(ctx, env.Client)
-	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
+	for _, gvk := range samples.Kinds() {
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(gvk)
 		if err := env.Client.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace)); err != nil {
@@ -124,24 +120,9 @@ func cleanCluster(t *testing.T) {
 	testenv.SetPullSecret(t, env.Client, true)
 	testenv.Eventually(t, "a clean cluster", func() (bool, string) {
 		err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, &samplesv1.Config{})
-		n := len(samples(t, imageStreamGVK)) + len(samples(t, templateGVK))
+		n := len(testenv.ListSamples(t, env.Client, samples.ImageStreamGVK)) + len(testenv.ListSamples(t, env.Client, samples.TemplateGVK))
 		return apierrors.IsNotFound(err) && n == 0, fmt.Sprint(err, n)
 	})
-}
-
-// samples lists the objects of a kind in the openshift namespace, by name.
-func samples(t *testing.T, gvk schema.GroupVersionKind) map[string]*unstructured.Unstructured {
-	t.Helper()
-	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-	if err := env.Client.List(context.Background(), list, client.InNamespace(samplesv1.SamplesNamespace)); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]*unstructured.Unstructured{}
-	for i := range list.Items {
-		out[list.Items[i].GetName()] = &list.Items[i]
-	}
-	return out
 }
 
 // missing lists the inventory samples not in the cluster at version (skipped ones
@@ -149,8 +130,8 @@ func samples(t *testing.T, gvk schema.GroupVersionKind) map[string]*unstructured
 func missing(t *testing.T, version string, skipped ...string) []string {
 	t.Helper()
 	var out []string
-	for gvk, want := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{imageStreamGVK: inventory.ImageStreams, templateGVK: inventory.Templates} {
-		have := samples(t, gvk)
+	for gvk, want := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{samples.ImageStreamGVK: inventory.ImageStreams, samples.TemplateGVK: inventory.Templates} {
+		have := testenv.ListSamples(t, env.Client, gvk)
 		for name := range want {
 			if slices.Contains(skipped, name) {
 				continue
@@ -168,15 +149,13 @@ func missing(t *testing.T, version string, skipped ...string) []string {
 // are there; it reports whether that happened within the deadline.
 func converged(t *testing.T, version string, within time.Duration, skipped ...string) bool {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
+	if ok, _ := testenv.Poll(within, func() (bool, string) {
 		cfg := &samplesv1.Config{}
-		if err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg); err == nil &&
-			conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) && cfg.Status.Version == version &&
-			len(missing(t, version, skipped...)) == 0 {
-			return true
-		}
-		time.Sleep(100 * time.Millisecond)
+		err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
+		return err == nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) && cfg.Status.Version == version &&
+			len(missing(t, version, skipped...)) == 0, ""
+	}); ok {
+		return true
 	}
 	t.Errorf("not converged at %s within %s; missing: %v", version, within, missing(t, version, skipped...))
 	return false

@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/operatortest"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -73,7 +73,7 @@ func start(t *testing.T) *instance {
 func stream(t *testing.T, name string) (*unstructured.Unstructured, bool) {
 	t.Helper()
 	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(controllers.ImageStreamGVK)
+	u.SetGroupVersionKind(samples.ImageStreamGVK)
 	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "openshift", Name: name}, u)
 	if apierrors.IsNotFound(err) {
 		return nil, false

@@ -24,18 +24,6 @@ func TLSRegistry(t testing.TB) string {
 	return strings.TrimPrefix(srv.URL, "https://")
 }
 
-// ClosedPort returns a loopback host:port nothing listens on.
-func ClosedPort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // Proxy is an HTTP CONNECT proxy on loopback.
 type Proxy struct {
 	URL     string

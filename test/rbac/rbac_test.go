@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/operatortest"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -74,7 +74,7 @@ func getConfig(t *testing.T) *samplesv1.Config {
 func managedStreams(t *testing.T, value string) int {
 	t.Helper()
 	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(controllers.ImageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
+	list.SetGroupVersionKind(samples.ImageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
 	if err := env.Client.List(context.Background(), list, client.InNamespace("openshift"), client.MatchingLabels{samplesv1.SamplesManagedLabel: value}); err != nil {
 		t.Fatal(err)
 	}

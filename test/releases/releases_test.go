@@ -30,10 +30,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
-	"github.com/openshift/cluster-samples-operator/controllers"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/record"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/operatortest"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -245,17 +245,17 @@ func installV1(t *testing.T, v1 fs.FS) (stop func()) {
 	waitState(t, samplesv1.Managed, v1Version)
 	editSpec(t, func(s *samplesv1.ConfigSpec) { s.SkippedImagestreams = []string{"mysql"} })
 	testenv.EventuallyWithin(t, 60*time.Second, "mysql marked skipped", func() (bool, string) {
-		u, ok := get(t, controllers.ImageStreamGVK, "mysql")
+		u, ok := get(t, samples.ImageStreamGVK, "mysql")
 		return ok && u.GetLabels()[samplesv1.SamplesManagedLabel] == "false", ""
 	})
 
-	perl, _ := get(t, controllers.ImageStreamGVK, changedStream)
+	perl, _ := get(t, samples.ImageStreamGVK, changedStream)
 	tags, _, _ := unstructured.NestedSlice(perl.Object, "spec", "tags")
 	tags = append(tags, map[string]any{"name": "user-tag", "from": map[string]any{"kind": "DockerImage", "name": "quay.io/example/perl:mine"}})
 	must(t, unstructured.SetNestedSlice(perl.Object, tags, "spec", "tags"))
 	must(t, env.Client.Update(ctx, perl))
 
-	redis, _ := get(t, controllers.ImageStreamGVK, retiredStream)
+	redis, _ := get(t, samples.ImageStreamGVK, retiredStream)
 	copyOf := &unstructured.Unstructured{Object: map[string]any{"apiVersion": redis.GetAPIVersion(), "kind": redis.GetKind(), "spec": redis.Object["spec"]}}
 	copyOf.SetNamespace(samplesv1.SamplesNamespace)
 	copyOf.SetName("redis-copy")
@@ -273,7 +273,7 @@ func installV1(t *testing.T, v1 fs.FS) (stop func()) {
 // failed to import at its current generation.
 func failImports(t *testing.T, name string) {
 	t.Helper()
-	u, ok := get(t, controllers.ImageStreamGVK, name)
+	u, ok := get(t, samples.ImageStreamGVK, name)
 	if !ok {
 		t.Fatalf("no image stream %s", name)
 	}
@@ -289,7 +289,7 @@ func failImports(t *testing.T, name string) {
 }
 
 func tagsOf(t *testing.T, name string) map[string]string {
-	u, ok := get(t, controllers.ImageStreamGVK, name)
+	u, ok := get(t, samples.ImageStreamGVK, name)
 	if !ok {
 		t.Fatalf("image stream %s is missing", name)
 	}
@@ -324,12 +324,12 @@ func TestUpgradeThenRemoved(t *testing.T) {
 	stopV1()
 	// The retired stream's imports fail: V1 would report and retry them; V2 must not.
 	failImports(t, retiredStream)
-	retired, _ := get(t, controllers.ImageStreamGVK, retiredStream)
-	retiredTmpl, _ := get(t, controllers.TemplateGVK, retiredTemplate)
+	retired, _ := get(t, samples.ImageStreamGVK, retiredStream)
+	retiredTmpl, _ := get(t, samples.TemplateGVK, retiredTemplate)
 
 	run(t, v2, v2Version)
 	waitState(t, samplesv1.Managed, v2Version)
-	for gvk, name := range map[schema.GroupVersionKind]string{controllers.ImageStreamGVK: newStream, controllers.TemplateGVK: newTemplate} {
+	for gvk, name := range map[schema.GroupVersionKind]string{samples.ImageStreamGVK: newStream, samples.TemplateGVK: newTemplate} {
 		if u, ok := get(t, gvk, name); !ok || u.GetAnnotations()[samplesv1.SamplesVersionAnnotation] != v2Version {
 			t.Errorf("V2's new %s %s is not installed at %s", gvk.Kind, name, v2Version)
 		}
@@ -339,10 +339,10 @@ func TestUpgradeThenRemoved(t *testing.T) {
 		t.Errorf("perl after the upgrade: %v; want %s added, %s moved to %s, the dropped %s and user-tag kept", tags, addedTag, perl.moved, movedImage, perl.dropped)
 	}
 	// Retired samples: left as they were by the upgrade, and quiet.
-	if u, ok := get(t, controllers.ImageStreamGVK, retiredStream); !ok || u.GetResourceVersion() != retired.GetResourceVersion() {
+	if u, ok := get(t, samples.ImageStreamGVK, retiredStream); !ok || u.GetResourceVersion() != retired.GetResourceVersion() {
 		t.Errorf("the retired image stream %s was changed or deleted by the upgrade", retiredStream)
 	}
-	if u, ok := get(t, controllers.TemplateGVK, retiredTemplate); !ok || u.GetResourceVersion() != retiredTmpl.GetResourceVersion() {
+	if u, ok := get(t, samples.TemplateGVK, retiredTemplate); !ok || u.GetResourceVersion() != retiredTmpl.GetResourceVersion() {
 		t.Errorf("the retired template %s was changed or deleted by the upgrade", retiredTemplate)
 	}
 	testenv.Eventually(t, "the retired stream's import-error ConfigMap deleted", func() (bool, string) {
@@ -371,16 +371,16 @@ func TestUpgradeThenRemoved(t *testing.T) {
 	editSpec(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
 	waitState(t, samplesv1.Removed, v2Version)
 	v2Set := inventory(t, v2)
-	if left := present(t, controllers.ImageStreamGVK, slices.DeleteFunc(v2Set.ImageStreamNames(), func(n string) bool { return n == "mysql" })); len(left) > 0 {
+	if left := present(t, samples.ImageStreamGVK, slices.DeleteFunc(v2Set.ImageStreamNames(), func(n string) bool { return n == "mysql" })); len(left) > 0 {
 		t.Errorf("Removed left V2 image streams %v", left)
 	}
-	if left := present(t, controllers.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
+	if left := present(t, samples.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
 		t.Errorf("Removed left the retired image stream %s", retiredStream)
 	}
-	if left := present(t, controllers.TemplateGVK, []string{retiredTemplate}); len(left) > 0 {
+	if left := present(t, samples.TemplateGVK, []string{retiredTemplate}); len(left) > 0 {
 		t.Errorf("Removed left the retired template %s", retiredTemplate)
 	}
-	if left := present(t, controllers.ImageStreamGVK, []string{"redis-copy", "mysql"}); len(left) != 2 {
+	if left := present(t, samples.ImageStreamGVK, []string{"redis-copy", "mysql"}); len(left) != 2 {
 		t.Errorf("Removed deleted the lookalike or the skipped sample: only %v left", left)
 	}
 	if rec := installedRecord(t); !rec.Empty() {
@@ -389,13 +389,13 @@ func TestUpgradeThenRemoved(t *testing.T) {
 
 	editSpec(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Managed })
 	waitState(t, samplesv1.Managed, v2Version)
-	if left := present(t, controllers.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
+	if left := present(t, samples.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
 		t.Errorf("Managed again brought back the retired %s", retiredStream)
 	}
-	if left := present(t, controllers.TemplateGVK, []string{retiredTemplate}); len(left) > 0 {
+	if left := present(t, samples.TemplateGVK, []string{retiredTemplate}); len(left) > 0 {
 		t.Errorf("Managed again brought back the retired %s", retiredTemplate)
 	}
-	if _, ok := get(t, controllers.ImageStreamGVK, newStream); !ok {
+	if _, ok := get(t, samples.ImageStreamGVK, newStream); !ok {
 		t.Errorf("Managed again did not install %s", newStream)
 	}
 }
@@ -409,8 +409,8 @@ func TestUpgradeThenConfigDeleted(t *testing.T) {
 	installV1(t, v1)()
 	run(t, v2, v2Version)
 	waitState(t, samplesv1.Managed, v2Version)
-	skipped, _ := get(t, controllers.ImageStreamGVK, "mysql")
-	copyOf, _ := get(t, controllers.ImageStreamGVK, "redis-copy")
+	skipped, _ := get(t, samples.ImageStreamGVK, "mysql")
+	copyOf, _ := get(t, samples.ImageStreamGVK, "redis-copy")
 	old := config(t)
 	must(t, env.Client.Delete(context.Background(), old))
 	// The bootstrap creates a new Config once the finalizer let the old one go.
@@ -419,21 +419,21 @@ func TestUpgradeThenConfigDeleted(t *testing.T) {
 		err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
 		return err == nil && cfg.UID != old.UID, fmt.Sprint(err)
 	})
-	if left := present(t, controllers.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
+	if left := present(t, samples.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
 		t.Errorf("deleting the Config left the retired image stream")
 	}
-	if left := present(t, controllers.TemplateGVK, []string{retiredTemplate}); len(left) > 0 {
+	if left := present(t, samples.TemplateGVK, []string{retiredTemplate}); len(left) > 0 {
 		t.Errorf("deleting the Config left the retired template")
 	}
 	// Spared, not deleted and made again: the same objects.
 	for _, was := range []*unstructured.Unstructured{skipped, copyOf} {
-		if u, ok := get(t, controllers.ImageStreamGVK, was.GetName()); !ok || u.GetUID() != was.GetUID() {
+		if u, ok := get(t, samples.ImageStreamGVK, was.GetName()); !ok || u.GetUID() != was.GetUID() {
 			t.Errorf("deleting the Config deleted %s", was.GetName())
 		}
 	}
 	// The new Config (no skips) installs V2 again, the skipped mysql adopted.
 	waitState(t, samplesv1.Managed, v2Version)
-	if left := present(t, controllers.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
+	if left := present(t, samples.ImageStreamGVK, []string{retiredStream}); len(left) > 0 {
 		t.Errorf("the new Config brought back the retired %s", retiredStream)
 	}
 }
@@ -448,15 +448,15 @@ func TestDowngrade(t *testing.T) {
 	testenv.SetPullSecret(t, env.Client, true)
 	stopV2 := run(t, v2, v2Version)
 	waitState(t, samplesv1.Managed, v2Version)
-	next, _ := get(t, controllers.ImageStreamGVK, newStream)
+	next, _ := get(t, samples.ImageStreamGVK, newStream)
 	stopV2()
 
 	run(t, v1, v1Version)
 	waitState(t, samplesv1.Managed, v1Version)
-	if u, ok := get(t, controllers.ImageStreamGVK, newStream); !ok || u.GetResourceVersion() != next.GetResourceVersion() {
+	if u, ok := get(t, samples.ImageStreamGVK, newStream); !ok || u.GetResourceVersion() != next.GetResourceVersion() {
 		t.Errorf("the downgrade changed or deleted V2's %s", newStream)
 	}
-	if _, ok := get(t, controllers.ImageStreamGVK, retiredStream); !ok {
+	if _, ok := get(t, samples.ImageStreamGVK, retiredStream); !ok {
 		t.Errorf("the downgrade did not install V1's %s", retiredStream)
 	}
 	if tags := tagsOf(t, changedStream); tags[perl.moved] == movedImage || tags[perl.dropped] == "" {
@@ -464,10 +464,10 @@ func TestDowngrade(t *testing.T) {
 	}
 	editSpec(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
 	waitState(t, samplesv1.Removed, v1Version)
-	if left := present(t, controllers.ImageStreamGVK, []string{newStream}); len(left) > 0 {
+	if left := present(t, samples.ImageStreamGVK, []string{newStream}); len(left) > 0 {
 		t.Errorf("Removed after the downgrade left V2's %s", newStream)
 	}
-	if left := present(t, controllers.TemplateGVK, []string{newTemplate}); len(left) > 0 {
+	if left := present(t, samples.TemplateGVK, []string{newTemplate}); len(left) > 0 {
 		t.Errorf("Removed after the downgrade left V2's %s", newTemplate)
 	}
 }
@@ -574,7 +574,7 @@ func TestTakeOverFromTheStockOperator(t *testing.T) {
 	must(t, env.Client.Status().Update(ctx, cfg))
 	// mysql was skipped under us, so it is labelled false at V1's version; the stock
 	// operator, with nothing skipped, would have it managed at this release.
-	if u, ok := get(t, controllers.ImageStreamGVK, "mysql"); ok {
+	if u, ok := get(t, samples.ImageStreamGVK, "mysql"); ok {
 		labels, ann := u.GetLabels(), u.GetAnnotations()
 		labels[samplesv1.SamplesManagedLabel] = "true"
 		ann[samplesv1.SamplesVersionAnnotation] = v2Version
@@ -582,7 +582,7 @@ func TestTakeOverFromTheStockOperator(t *testing.T) {
 		u.SetAnnotations(ann)
 		must(t, env.Client.Update(ctx, u))
 	}
-	retired, _ := get(t, controllers.ImageStreamGVK, retiredStream)
+	retired, _ := get(t, samples.ImageStreamGVK, retiredStream)
 
 	w := &writeLog{}
 	operatortest.Start(t, env.Config, env.Scheme, operatortest.Options{
@@ -604,13 +604,13 @@ func TestTakeOverFromTheStockOperator(t *testing.T) {
 	if len(sampleWrites) > 0 {
 		t.Errorf("taking over wrote samples: %v", sampleWrites)
 	}
-	if u, ok := get(t, controllers.ImageStreamGVK, retiredStream); !ok || u.GetResourceVersion() != retired.GetResourceVersion() {
+	if u, ok := get(t, samples.ImageStreamGVK, retiredStream); !ok || u.GetResourceVersion() != retired.GetResourceVersion() {
 		t.Errorf("taking over changed the retired %s", retiredStream)
 	}
 	// No record names the retired sample: Removed leaves it (the README's rule).
 	editSpec(t, func(s *samplesv1.ConfigSpec) { s.ManagementState = samplesv1.Removed })
 	waitState(t, samplesv1.Removed, v2Version)
-	if _, ok := get(t, controllers.ImageStreamGVK, retiredStream); !ok {
+	if _, ok := get(t, samples.ImageStreamGVK, retiredStream); !ok {
 		t.Errorf("Removed deleted %s, which no record of this operator names", retiredStream)
 	}
 }

@@ -33,6 +33,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/controllers"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -350,7 +351,7 @@ func TestFailover(t *testing.T) {
 	pickSample := func(skip int) *unstructured.Unstructured {
 		t.Helper()
 		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(imageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
+		list.SetGroupVersionKind(samples.ImageStreamGVK.GroupVersion().WithKind("ImageStreamList"))
 		if err := env.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			t.Fatal(err)
@@ -369,7 +370,7 @@ func TestFailover(t *testing.T) {
 	}
 	recreated := func(old *unstructured.Unstructured) (bool, string) {
 		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(imageStreamGVK)
+		u.SetGroupVersionKind(samples.ImageStreamGVK)
 		err := env.Client.Get(ctx, client.ObjectKeyFromObject(old), u)
 		if apierrors.IsNotFound(err) {
 			return false, old.GetName() + " not there"

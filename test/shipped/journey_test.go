@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
@@ -152,7 +153,7 @@ func newJourney(t *testing.T, m *matrix) *journey {
 	must(t, os.WriteFile(filepath.Join(j.home, ".kube", "config"), env.KubeConfig(), 0o600))
 	// The pull secret from console.redhat.com: what the cluster was installed with.
 	s := &corev1.Secret{}
-	must(t, env.Client.Get(ctx, client.ObjectKey{Namespace: "openshift-config", Name: "pull-secret"}, s))
+	must(t, env.Client.Get(ctx, client.ObjectKey{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, s))
 	must(t, os.WriteFile(filepath.Join(j.home, "pull-secret.json"), s.Data[corev1.DockerConfigJsonKey], 0o600))
 
 	// Every OpenShift cluster has the image configuration step 3a patches.

@@ -36,10 +36,10 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/diagnose"
 	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
-	"github.com/openshift/cluster-samples-operator/test/netfixture"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
@@ -160,7 +160,7 @@ func TestSignalMatrix(t *testing.T) {
 	m.waitHealthy()
 
 	// A new cluster whose registry cannot be reached: the Config bootstraps Removed.
-	m.setClusterProxy("http://" + netfixture.ClosedPort(t))
+	m.setClusterProxy("http://" + testenv.FreeAddr(t))
 	m.deleteConfig()
 	m.state("registry unreachable at bootstrap", []string{verdict.AlertTBRInaccessible}, m.bootstrapRemoved)
 	m.setClusterProxy(m.proxyURL)
@@ -203,7 +203,7 @@ func newMatrix(t *testing.T, promtool string, disconnected bool) *matrix {
 	must(t, env.Client.Get(context.Background(), client.ObjectKey{Name: "cluster"}, p))
 	m.proxyURL = p.Status.HTTPSProxy
 	if disconnected {
-		m.setClusterProxy("http://" + netfixture.ClosedPort(t))
+		m.setClusterProxy("http://" + testenv.FreeAddr(t))
 		importer.Disconnect(true)
 		t.Cleanup(func() { importer.Disconnect(false) })
 	}
@@ -924,7 +924,7 @@ func (m *matrix) setClusterProxy(url string) {
 
 func (m *matrix) setPullSecret(dockerConfig string) {
 	m.t.Helper()
-	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "openshift-config", Name: "pull-secret"}, Type: corev1.SecretTypeDockerConfigJson,
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credentials.SecretNamespace, Name: credentials.SecretName}, Type: corev1.SecretTypeDockerConfigJson,
 		Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(dockerConfig)}}
 	if err := env.Client.Create(context.Background(), s); apierrors.IsAlreadyExists(err) {
 		must(m.t, env.Client.Update(context.Background(), s))

@@ -24,14 +24,10 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/metrics"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/dashboard"
 	"github.com/openshift/cluster-samples-operator/test/netfixture"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
-)
-
-var (
-	imageStreamGVK = schema.GroupVersionKind{Group: "image.openshift.io", Version: "v1", Kind: "ImageStream"}
-	templateGVK    = schema.GroupVersionKind{Group: "template.openshift.io", Version: "v1", Kind: "Template"}
 )
 
 const monitoringNamespace = "openshift-monitoring"
@@ -238,7 +234,7 @@ func waitInstalled(t *testing.T, version string) {
 		if c == nil || c.Status != corev1.ConditionTrue || cfg.Status.Version != version {
 			return false, fmt.Sprintf("%+v", cfg.Status)
 		}
-		for gvk, want := range map[schema.GroupVersionKind]int{imageStreamGVK: len(set.ImageStreams), templateGVK: len(set.Templates)} {
+		for gvk, want := range map[schema.GroupVersionKind]int{samples.ImageStreamGVK: len(set.ImageStreams), samples.TemplateGVK: len(set.Templates)} {
 			list := &unstructured.UnstructuredList{}
 			list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 			if err := env.Client.List(context.Background(), list, client.InNamespace(samplesv1.SamplesNamespace),

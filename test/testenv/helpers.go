@@ -22,6 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 )
 
 // ReadObjects decodes every object of a (multi-document) YAML file.
@@ -52,8 +54,8 @@ func SetPullSecret(t testing.TB, c client.Client, exists bool) {
 	t.Helper()
 	ctx := context.Background()
 	s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"dXNlcjpwYXNz"}}}`)}}
-	s.Namespace, s.Name = "openshift-config", "pull-secret"
+		Data: map[string][]byte{credentials.SecretKey: []byte(`{"auths":{"registry.redhat.io":{"auth":"dXNlcjpwYXNz"}}}`)}}
+	s.Namespace, s.Name = credentials.SecretNamespace, credentials.SecretName
 	if !exists {
 		if err := c.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
 			t.Fatal(err)
@@ -158,22 +160,13 @@ func ForceDeleteConfig(ctx context.Context, c client.Client) {
 	_ = c.Delete(ctx, cfg)
 }
 
-// imageStreamGVK and templateGVK are the samples' kinds (controllers declares them too;
-// testenv cannot import controllers, whose tests import testenv).
-var (
-	imageStreamGVK = schema.GroupVersionKind{Group: "image.openshift.io", Version: "v1", Kind: "ImageStream"}
-	templateGVK    = schema.GroupVersionKind{Group: "template.openshift.io", Version: "v1", Kind: "Template"}
-)
-
 // RemoveOperatorState deletes what an operator that is no longer running left: the
 // Config (finalizer and all), every sample in openshift, and the ConfigMaps of its
 // namespace.
 func RemoveOperatorState(ctx context.Context, c client.Client, operatorNamespace string) {
 	ForceDeleteConfig(ctx, c)
-	for _, gvk := range []schema.GroupVersionKind{imageStreamGVK, templateGVK} {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		_ = c.DeleteAllOf(ctx, u, client.InNamespace(samplesv1.SamplesNamespace))
+	for _, gvk := range samples.Kinds() {
+		_ = c.DeleteAllOf(ctx, samples.New(gvk), client.InNamespace(samplesv1.SamplesNamespace))
 	}
 	_ = c.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(operatorNamespace))
 }
@@ -187,4 +180,18 @@ func (e *Env) AdminKubeconfig(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// ListSamples lists the objects of kind gvk in the openshift namespace, by name.
+func ListSamples(t testing.TB, c client.Client, gvk schema.GroupVersionKind, opts ...client.ListOption) map[string]*unstructured.Unstructured {
+	t.Helper()
+	list := samples.NewList(gvk)
+	if err := c.List(context.Background(), list, append([]client.ListOption{client.InNamespace(samplesv1.SamplesNamespace)}, opts...)...); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*unstructured.Unstructured{}
+	for i := range list.Items {
+		out[list.Items[i].GetName()] = &list.Items[i]
+	}
+	return out
 }

@@ -227,14 +227,21 @@ func Eventually(t testing.TB, what string, cond func() (bool, string)) {
 // EventuallyWithin is Eventually with another deadline.
 func EventuallyWithin(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
+	if ok, last := Poll(within, cond); !ok {
+		t.Fatalf("%s: not within %s; last seen: %s", what, within, last)
+	}
+}
+
+// Poll is the loop of EventuallyWithin for a test that goes on when cond never held
+// (it counts or reports the failure itself): it polls cond every 50 ms until it holds
+// or within passes, and returns whether it held and what was last seen.
+func Poll(within time.Duration, cond func() (bool, string)) (ok bool, last string) {
 	deadline := time.Now().Add(within)
-	var last string
 	for time.Now().Before(deadline) {
-		var ok bool
 		if ok, last = cond(); ok {
-			return
+			return true, last
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s: not within %s; last seen: %s", what, within, last)
+	return false, last
 }

@@ -20,6 +20,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -122,8 +123,8 @@ func measure(s scenario, f flags) (row, error) {
 	}
 	// A cluster's pull secret, with registry.redhat.io credentials: every sample installs.
 	pull := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-		Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"YmVuY2g6YmVuY2g="}}}`)}}
-	pull.Namespace, pull.Name = "openshift-config", "pull-secret"
+		Data: map[string][]byte{credentials.SecretKey: []byte(`{"auths":{"registry.redhat.io":{"auth":"YmVuY2g6YmVuY2g="}}}`)}}
+	pull.Namespace, pull.Name = credentials.SecretNamespace, credentials.SecretName
 	if err := env.Client.Create(ctx, pull); err != nil {
 		return r, fmt.Errorf("creating the pull secret: %w", err)
 	}

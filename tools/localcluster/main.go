@@ -24,6 +24,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -83,8 +84,8 @@ func run(dir, failImages string, pullSecret bool, operator []string) (int, error
 	if pullSecret {
 		// As on a real cluster: the global pull secret has registry.redhat.io credentials.
 		s := &corev1.Secret{Type: corev1.SecretTypeDockerConfigJson,
-			Data: map[string][]byte{".dockerconfigjson": []byte(`{"auths":{"registry.redhat.io":{"auth":"bG9jYWw6bG9jYWw="}}}`)}}
-		s.Namespace, s.Name = "openshift-config", "pull-secret"
+			Data: map[string][]byte{credentials.SecretKey: []byte(`{"auths":{"registry.redhat.io":{"auth":"bG9jYWw6bG9jYWw="}}}`)}}
+		s.Namespace, s.Name = credentials.SecretNamespace, credentials.SecretName
 		if err := env.Client.Create(ctx, s); err != nil {
 			return 1, fmt.Errorf("creating the pull secret: %w", err)
 		}

@@ -15,7 +15,7 @@
 //	synthetic-2000  the same with 2,000 samples
 //	idle            the real tree with a long idle window that spans a cache resync
 //
-//	go run ./test/bench --operator bin/cluster-samples-operator --assets-dir ../shared/corpus/ocp
+//	go run ./tools/bench --operator bin/cluster-samples-operator --assets-dir ../shared/corpus/ocp
 package main
 
 import (

@@ -1,4 +1,4 @@
-package controllers
+package samples
 
 import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -12,13 +12,18 @@ var (
 	TemplateGVK    = schema.GroupVersionKind{Group: "template.openshift.io", Version: "v1", Kind: "Template"}
 )
 
-func newSample(gvk schema.GroupVersionKind) *unstructured.Unstructured {
+// Kinds are the sample kinds, image streams first.
+func Kinds() []schema.GroupVersionKind { return []schema.GroupVersionKind{ImageStreamGVK, TemplateGVK} }
+
+// New is an empty object of kind gvk.
+func New(gvk schema.GroupVersionKind) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
 	return u
 }
 
-func newSampleList(gvk schema.GroupVersionKind) *unstructured.UnstructuredList {
+// NewList is an empty list of objects of kind gvk.
+func NewList(gvk schema.GroupVersionKind) *unstructured.UnstructuredList {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	return list
