@@ -62,6 +62,15 @@ func run(f flags) error {
 	if err := os.MkdirAll(f.profileDir, 0o755); err != nil {
 		return err
 	}
+	floorDir, err := os.MkdirTemp("", "csobench-floor")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(floorDir)
+	floor, err := buildFloor(floorDir)
+	if err != nil {
+		return err
+	}
 	var rows []row
 	for _, name := range strings.Split(f.scenarios, ",") {
 		s, err := scenarioNamed(strings.TrimSpace(name), f)
@@ -69,7 +78,7 @@ func run(f flags) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "== %s: %s\n", s.name, s.description)
-		r, err := measure(s, f)
+		r, err := measure(s, f, floor)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", s.name, err)
 		}

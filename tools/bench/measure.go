@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -63,6 +64,12 @@ type row struct {
 	HeapInUseMiB float64 `json:"heapInUseMiB"`
 	HeapSysMiB   float64 `json:"heapSysMiB"`
 	HeapProfile  string  `json:"heapProfile"`
+	// PeakAnonMiB is the largest RssAnon sampled (every 50 ms) from start to the end of
+	// the idle window; ConvergeFromStartSec the time from the process's start to
+	// SamplesExist=True, the figure read against the plain client's.
+	PeakAnonMiB          float64  `json:"peakAnonMiB"`
+	ConvergeFromStartSec float64  `json:"convergeFromStartSeconds"`
+	Floor                floorRow `json:"floor"`
 }
 
 // IdleCPUPerMin is the operator's CPU seconds per minute of the idle window.
@@ -73,7 +80,7 @@ func (r row) IdleCPUPerMin() float64 {
 	return r.IdleCPUSec / (r.IdleSec / 60)
 }
 
-func measure(s scenario, f flags) (row, error) {
+func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 	r := row{Scenario: s.name}
 	dir, err := os.MkdirTemp("", "csobench")
 	if err != nil {
@@ -132,6 +139,9 @@ func measure(s scenario, f flags) (row, error) {
 	if err := os.WriteFile(kubeconfig, env.KubeConfig(), 0o600); err != nil {
 		return r, err
 	}
+	if err := measureFloorManager(ctx, env, floor.manager, kubeconfig, &r.Floor); err != nil {
+		return r, fmt.Errorf("the floor manager: %w", err)
+	}
 	healthAddr, err := testenv.FreeAddress()
 	if err != nil {
 		return r, err
@@ -147,14 +157,20 @@ func measure(s scenario, f flags) (row, error) {
 	}
 	cmd.Env = append(os.Environ(), goEnv...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return r, fmt.Errorf("starting %s: %w", f.operator, err)
 	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		})
+	}
+	defer stop()
 	pid := cmd.Process.Pid
+	anon := sampleAnon(pid)
 
 	// The operator creates the Config itself (bootstrap); time from when it exists.
 	var created, converged time.Time
@@ -182,6 +198,7 @@ func measure(s scenario, f flags) (row, error) {
 		return r, fmt.Errorf("no SamplesExist=True within 10 minutes: %+v", cfg.Status.Conditions)
 	}
 	r.ConvergeSec = converged.Sub(created).Seconds()
+	r.ConvergeFromStartSec = converged.Sub(started).Seconds()
 	idle := f.idle
 	if s.idle != 0 {
 		idle = s.idle
@@ -214,8 +231,16 @@ func measure(s scenario, f flags) (row, error) {
 	if r.HeapInUseMiB, r.HeapSysMiB, err = memStats("http://" + healthAddr + "/debug/pprof/heap?debug=1"); err != nil {
 		return r, fmt.Errorf("memory statistics: %w", err)
 	}
-	r.Writes, r.IdleWrites, r.WritesByVerb, r.IdleByVerb, err = countWrites(auditLog, idleStart)
-	return r, err
+	r.PeakAnonMiB = anon.peak()
+	if r.Writes, r.IdleWrites, r.WritesByVerb, r.IdleByVerb, err = countWrites(auditLog, idleStart); err != nil {
+		return r, err
+	}
+	// The plain client once the operator is gone, so that neither slows the other.
+	stop()
+	if err := measureFloorClient(floor.client, kubeconfig, assets, &r.Floor); err != nil {
+		return r, err
+	}
+	return r, nil
 }
 
 func ready(addr string) bool {

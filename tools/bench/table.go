@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -16,6 +18,7 @@ func printTable(w io.Writer, rows []row) {
 			r.ConvergeSec, r.ConvergeCPUSec, r.Writes, r.IdleSec, r.IdleWrites, r.IdleCPUPerMin(), r.ReadyRSSMiB, r.PeakRSSMiB, r.SettledRSSMiB)
 	}
 	_ = tw.Flush()
+	printFloor(w, rows)
 	byName := map[string]row{}
 	for _, r := range rows {
 		byName[r.Scenario] = r
@@ -43,4 +46,48 @@ func pct(v, base float64) float64 {
 		return 0
 	}
 	return (v - base) / base * 100
+}
+
+// printFloor sets each scenario's figures against the floor measured in the same run:
+// the minimal controller-runtime manager's memory and the plain client's time to create
+// the same samples; then the operator's writes by kind against the client's creates.
+func printFloor(w io.Writer, rows []row) {
+	fmt.Fprintln(w, "\nagainst the floor (minimal manager: tools/floormanager; plain client: tools/floorclient), same control plane, same run:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tpeak RSS MiB\tfloor\tratio\tpeak anon MiB\tfloor\tratio\tRSS ready MiB\tfloor\tconverge s (from start)\tplain client s\tratio\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t\n", r.Scenario,
+			r.PeakRSSMiB, r.Floor.PeakRSSMiB, ratio(r.PeakRSSMiB, r.Floor.PeakRSSMiB),
+			r.PeakAnonMiB, r.Floor.PeakAnonMiB, ratio(r.PeakAnonMiB, r.Floor.PeakAnonMiB),
+			r.ReadyRSSMiB, r.Floor.ReadyRSSMiB,
+			r.ConvergeFromStartSec, r.Floor.ClientSec, ratio(r.ConvergeFromStartSec, r.Floor.ClientSec))
+	}
+	_ = tw.Flush()
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s writes: %s; plain client creates: %s\n", r.Scenario, byKind(r.WritesByVerb), byKind(r.Floor.ClientCreates))
+	}
+}
+
+func ratio(v, base float64) float64 {
+	if base == 0 {
+		return 0
+	}
+	return v / base
+}
+
+// byKind lists counts by key, sorted, as "key n, ...".
+func byKind(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
