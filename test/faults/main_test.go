@@ -42,21 +42,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "faults")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if binary, err = testenv.BuildOperator(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	var dir string
+	binary, dir = testenv.MustBuildOperator("faults")
 	contentDir = filepath.Join(testenv.RepoRoot(), "..", "shared", "corpus", "ocp")
 	src := content.Open(contentDir, content.FlavorOCP)
 	if src.Fallback != "" {
 		contentDir = ""
 		fmt.Fprintln(os.Stderr, "faults: no ../shared/corpus/ocp; running on the built-in samples")
 	}
+	var err error
 	if inventory, err = src.SetFor(samplesv1.X86Architecture); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

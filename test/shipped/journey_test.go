@@ -77,40 +77,40 @@ func TestDisconnectedJourney(t *testing.T) {
 	// internet and is not run).
 	j.run("0", 0)
 
-	// Step 2, air-gapped: the list from a saved copy of the ConfigMap, jenkins included.
-	j.wantImages(j.run("2", 1))
-
-	// Step 3, air-gapped: to the media on the connected side, from it to the mirror on
-	// the cluster's side; the nginx images do not make it.
-	mirror1 := j.newMirror("nginx")
-	j.run("3", 2)
-	j.run("3", 3)
-	j.trustAndCheck(mirror1)
-
-	// Step 5: Managed, and every sample not skipped comes from the mirror.
-	j.run("5", 0)
-	j.verify("6-7. air-gapped: samples from the mirror", mirror1)
-
-	// Step 8: the registries are reachable again.
-	j.reconnect()
-	j.run("8", 0)
-	m.state("8. back to registry.redhat.io", nil, j.installedFrom("", nil))
+	// Air-gapped: the list from a saved copy of the ConfigMap (step 2, jenkins
+	// included), to the media on the connected side and from it to the mirror on the
+	// cluster's side (step 3); the nginx images do not make it.
+	mirror1 := j.mirrorTheSamples("air-gapped", "nginx", j.block("2", 1), j.block("3", 2), j.block("3", 3))
 
 	// Connected at install (now), disconnected later: the site retires the first
 	// mirror (its CA and credentials go), the cluster loses the internet, and the images
 	// are mirrored from a host that sees both.
 	j.forget(mirror1)
 	importer.Disconnect(true)
-	j.wantImages(j.run("2", 0))
-	mirror2 := j.newMirror("golang")
-	j.run("3", 0)
-	j.trustAndCheck(mirror2)
+	j.mirrorTheSamples("disconnected later", "golang", j.block("2", 0), j.block("3", 0))
+	m.print()
+}
+
+// mirrorTheSamples follows the guide from listing the images (list, a block of step 2)
+// and mirroring them (mirroring, blocks of step 3; the images of the stream leftOut do
+// not make it) to the samples installed from the mirror and back to registry.redhat.io:
+// CA trust and credentials (3a, 3b), the check and its patch twice (4), Managed (5),
+// every sample not skipped from the mirror with no alert and status healthy (6, 7), and
+// the way back once the registries are reachable again (8).
+func (j *journey) mirrorTheSamples(site, leftOut, list string, mirroring ...string) *siteMirror {
+	j.t.Helper()
+	j.wantImages(j.script(site+": "+guide+" step 2", list))
+	mi := j.newMirror(leftOut)
+	for i, b := range mirroring {
+		j.script(fmt.Sprintf("%s: %s step 3, part %d", site, guide, i+1), b)
+	}
+	j.trustAndCheck(mi)
 	j.run("5", 0)
-	j.verify("6-7. disconnected later: samples from the mirror", mirror2)
+	j.verify("6-7. "+site+": samples from the mirror", mi)
 	j.reconnect()
 	j.run("8", 0)
-	m.state("8. back to registry.redhat.io again", nil, j.installedFrom("", nil))
-	m.print()
+	j.m.state("8. "+site+": back to registry.redhat.io", nil, j.installedFrom("", nil))
+	return mi
 }
 
 // journey is the administrator's workstation: a home directory with a kubeconfig and
@@ -304,13 +304,19 @@ func (mi *siteMirror) hostOrGuide() string {
 	return mi.host
 }
 
-// run runs block n of the guide's section.
-func (j *journey) run(section string, n int) string {
+// block is block n of the guide's section.
+func (j *journey) block(section string, n int) string {
 	j.t.Helper()
 	if len(j.blocks[section]) <= n {
 		j.t.Fatalf("%s has no block %d in section %s (it has %d)", guide, n, section, len(j.blocks[section]))
 	}
-	return j.script(fmt.Sprintf("%s step %s, block %d", guide, section, n), j.blocks[section][n])
+	return j.blocks[section][n]
+}
+
+// run runs block n of the guide's section.
+func (j *journey) run(section string, n int) string {
+	j.t.Helper()
+	return j.script(fmt.Sprintf("%s step %s, block %d", guide, section, n), j.block(section, n))
 }
 
 // wantImages: the list is every image of the content, the jenkins ones included.

@@ -44,16 +44,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv(standInEnv) != "" {
 		os.Exit(ocStandIn(os.Args[1:]))
 	}
-	dir, err := os.MkdirTemp("", "shipped")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if binary, err = testenv.BuildOperator(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	var dir string
+	binary, dir = testenv.MustBuildOperator("shipped")
 	samplesTree = filepath.Join(dir, "operator")
+	var err error
 	if samplesFrom, err = layOutSamples(samplesTree); err != nil {
 		fmt.Fprintln(os.Stderr, "laying out the samples:", err)
 		os.Exit(1)

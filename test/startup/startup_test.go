@@ -40,15 +40,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "startup")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if binary, err = testenv.BuildOperator(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	var dir string
+	binary, dir = testenv.MustBuildOperator("startup")
 	code := testenv.Run(m, &env, testenv.Options{}, nil)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)

@@ -116,6 +116,21 @@ func RunManager(t testing.TB, mgr manager.Manager) (stop func()) {
 	return stop
 }
 
+// MustBuildOperator, for a TestMain, builds the operator binary from this tree into a new
+// temporary directory (named after prefix) and returns the binary and the directory,
+// which the caller removes; it exits the test binary when either fails.
+func MustBuildOperator(prefix string) (binary, dir string) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		binary, err = BuildOperator(dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return binary, dir
+}
+
 // BuildOperator builds the operator binary from this tree into dir and returns its path,
 // for tests that run it as a process.
 func BuildOperator(dir string) (string, error) {
