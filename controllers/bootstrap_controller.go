@@ -26,6 +26,11 @@ import (
 // reachability); a Config that exists is never changed here.
 type BootstrapReconciler struct {
 	Client client.Client
+	// APIReader, when set, reads the Network and Proxy configurations: read once per
+	// decision, they are read past the cache, which would otherwise start an informer for
+	// each on the first read (a wait for its sync, then a watch kept for the process's
+	// life) that no other decision uses.
+	APIReader client.Reader
 	// GOARCH is the architecture the operator runs on; it picks the default content.
 	GOARCH string
 
@@ -84,9 +89,13 @@ func (r *BootstrapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // decide gathers the cluster's network, image and proxy configuration and probes the
 // registry if the configuration did not decide already.
 func (r *BootstrapReconciler) decide(ctx context.Context) (bootstrap.Decision, error) {
+	var once client.Reader = r.Client
+	if r.APIReader != nil {
+		once = r.APIReader
+	}
 	network := &configv1.Network{}
 	ipv6, known := false, false
-	if err := r.Client.Get(ctx, clusterKey, network); err == nil {
+	if err := once.Get(ctx, clusterKey, network); err == nil {
 		ipv6, known = bootstrap.IPv6Only(network)
 	} else if !apierrors.IsNotFound(err) {
 		return bootstrap.Decision{}, err
@@ -102,7 +111,7 @@ func (r *BootstrapReconciler) decide(ctx context.Context) (bootstrap.Decision, e
 	}
 	httpsProxy, noProxy := r.EnvHTTPSProxy, r.EnvNoProxy
 	proxy := &configv1.Proxy{}
-	if err := r.Client.Get(ctx, clusterKey, proxy); err == nil && proxy.Status.HTTPSProxy != "" {
+	if err := once.Get(ctx, clusterKey, proxy); err == nil && proxy.Status.HTTPSProxy != "" {
 		httpsProxy, noProxy = proxy.Status.HTTPSProxy, proxy.Status.NoProxy
 	} else if err != nil && !apierrors.IsNotFound(err) {
 		return bootstrap.Decision{}, err

@@ -73,7 +73,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	o = o.withDefaults()
 	if o.runs(BootstrapController) {
 		boot := &BootstrapReconciler{
-			Client: mgr.GetClient(), GOARCH: o.GOARCH,
+			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), GOARCH: o.GOARCH,
 			ProbeAddress: o.ProbeAddress, ProbeTimeout: o.ProbeTimeout, ProbeInterval: o.ProbeInterval, DialTimeout: o.DialTimeout,
 			EnvHTTPSProxy: o.EnvHTTPSProxy, EnvNoProxy: o.EnvNoProxy, RouteIPv6Only: o.RouteIPv6Only, Clock: o.Clock,
 		}
