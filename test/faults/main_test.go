@@ -22,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	configv1 "github.com/openshift/api/config/v1"
@@ -160,7 +161,20 @@ func createConfig(t *testing.T, spec samplesv1.ConfigSpec) {
 	cfg := &samplesv1.Config{Spec: spec}
 	cfg.Name = samplesv1.ConfigName
 	cfg.Finalizers = []string{samplesv1.ConfigFinalizer}
-	if err := env.Client.Create(context.Background(), cfg); err != nil {
+	err := env.Client.Create(context.Background(), cfg)
+	if apierrors.IsAlreadyExists(err) {
+		// The operator's bootstrap was first with its default Config: the test's spec
+		// replaces its spec, as an administrator's edit would.
+		err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			existing := &samplesv1.Config{}
+			if err := env.Client.Get(context.Background(), client.ObjectKey{Name: samplesv1.ConfigName}, existing); err != nil {
+				return err
+			}
+			existing.Spec = spec
+			return env.Client.Update(context.Background(), existing)
+		})
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
