@@ -17,6 +17,7 @@
 //	metrics read at scrape time                        metrics_sources.go
 //	who may scrape /metrics                            metrics_auth.go
 //	manager, cache and leader election options         manager.go
+//	the REST mapper, its answers kept                  restmapper.go
 //	wiring of all of the above, readiness              setup.go
 //	defaults of every tunable                          defaults.go
 //	the /healthz, /readyz (and pprof) server           healthserver.go

@@ -88,6 +88,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, error) {
 	}
 	opts := ctrl.Options{
 		Scheme:                  scheme.New(),
+		MapperProvider:          newRESTMapper,
 		Cache:                   cacheOptions(o.OperatorNamespace),
 		Client:                  client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		NewClient:               o.NewClient,

@@ -181,6 +181,9 @@ func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 			if r.ReadyRSSMiB, err = procStatusMiB(pid, "VmRSS"); err != nil {
 				return r, err
 			}
+			// What the heap holds at ready and at convergence (near the peak), as of
+			// the last collection: no gc=1, which would change what is measured.
+			_ = fetch("http://"+healthAddr+"/debug/pprof/heap", filepath.Join(f.profileDir, "heap-"+s.name+"-ready.pb.gz"))
 		}
 		err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
 		if err == nil && created.IsZero() {
@@ -188,6 +191,7 @@ func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 		}
 		if err == nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
 			converged = time.Now()
+			_ = fetch("http://"+healthAddr+"/debug/pprof/heap", filepath.Join(f.profileDir, "heap-"+s.name+"-converged.pb.gz"))
 			if r.ConvergeCPUSec, err = cpuSeconds(pid); err != nil {
 				return r, err
 			}
