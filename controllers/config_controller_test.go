@@ -22,6 +22,7 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -36,12 +37,9 @@ func managed(spec ...func(*samplesv1.ConfigSpec)) samplesv1.ConfigSpec {
 
 func tagImages(t *testing.T, is *unstructured.Unstructured) map[string]string {
 	t.Helper()
-	tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
 	out := map[string]string{}
-	for _, tag := range tags {
-		m := tag.(map[string]any)
-		from, _ := m["from"].(map[string]any)
-		out[m["name"].(string)] = fmt.Sprint(from["name"])
+	for tag := range imagestream.Tags(is) {
+		out[tag.Name] = tag.FromName
 	}
 	return out
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -221,15 +220,7 @@ func cleanCluster(t *testing.T) {
 
 func getSample(t *testing.T, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, bool) {
 	t.Helper()
-	u := samples.New(gvk)
-	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "openshift", Name: name}, u)
-	if apierrors.IsNotFound(err) {
-		return nil, false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, true
+	return testenv.GetSample(t, env.Client, gvk, name)
 }
 
 func createConfig(t *testing.T, spec samplesv1.ConfigSpec, finalizer bool) {

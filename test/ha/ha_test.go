@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -72,16 +71,7 @@ func start(t *testing.T) *instance {
 
 func stream(t *testing.T, name string) (*unstructured.Unstructured, bool) {
 	t.Helper()
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(samples.ImageStreamGVK)
-	err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "openshift", Name: name}, u)
-	if apierrors.IsNotFound(err) {
-		return nil, false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, true
+	return testenv.GetSample(t, env.Client, samples.ImageStreamGVK, name)
 }
 
 func TestOnlyTheLeaderWritesAndHandsOver(t *testing.T) {

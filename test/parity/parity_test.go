@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/imagestream"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -42,17 +43,12 @@ type tagFacts struct {
 
 func streamTags(t *testing.T, u *unstructured.Unstructured) map[string]tagFacts {
 	t.Helper()
-	tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
 	out := map[string]tagFacts{}
-	for _, raw := range tags {
-		tag := raw.(map[string]any)
-		name, _, _ := unstructured.NestedString(tag, "name")
-		var f tagFacts
-		f.FromKind, _, _ = unstructured.NestedString(tag, "from", "kind")
-		f.From, _, _ = unstructured.NestedString(tag, "from", "name")
-		f.ReferencePolicy, _, _ = unstructured.NestedString(tag, "referencePolicy", "type")
-		f.Scheduled, _, _ = unstructured.NestedBool(tag, "importPolicy", "scheduled")
-		out[name] = f
+	for tag := range imagestream.Tags(u) {
+		f := tagFacts{FromKind: tag.FromKind, From: tag.FromName}
+		f.ReferencePolicy, _, _ = unstructured.NestedString(tag.Object(), "referencePolicy", "type")
+		f.Scheduled, _, _ = unstructured.NestedBool(tag.Object(), "importPolicy", "scheduled")
+		out[tag.Name] = f
 	}
 	return out
 }

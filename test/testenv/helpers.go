@@ -197,6 +197,21 @@ func (e *Env) AdminKubeconfig(t testing.TB, dir string) string {
 	return path
 }
 
+// GetSample reads the sample of kind gvk named name in the samples namespace; false
+// when there is none.
+func GetSample(t testing.TB, c client.Client, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, bool) {
+	t.Helper()
+	u := samples.New(gvk)
+	err := c.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
+	if apierrors.IsNotFound(err) {
+		return nil, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, true
+}
+
 // ListSamples lists the objects of kind gvk in the openshift namespace, by name.
 func ListSamples(t testing.TB, c client.Client, gvk schema.GroupVersionKind, opts ...client.ListOption) map[string]*unstructured.Unstructured {
 	t.Helper()
