@@ -139,6 +139,9 @@ func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 	if err := os.WriteFile(kubeconfig, env.KubeConfig(), 0o600); err != nil {
 		return r, err
 	}
+	if err := warmWatchCaches(ctx, env); err != nil {
+		return r, err
+	}
 	if err := measureFloorManager(ctx, env, floor.manager, kubeconfig, &r.Floor); err != nil {
 		return r, fmt.Errorf("the floor manager: %w", err)
 	}
