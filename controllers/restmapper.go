@@ -46,38 +46,28 @@ func keyOf(gk schema.GroupKind, versions []string) mappingKey {
 
 // RESTMapping is the delegate's answer, kept once it succeeded.
 func (m *keptMapper) RESTMapping(gk schema.GroupKind, versions ...string) (*meta.RESTMapping, error) {
-	k := keyOf(gk, versions)
-	m.mu.RLock()
-	r, ok := m.one[k]
-	m.mu.RUnlock()
-	if ok {
-		return r, nil
-	}
-	r, err := m.RESTMapper.RESTMapping(gk, versions...)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	m.one[k] = r
-	m.mu.Unlock()
-	return r, nil
+	return kept(&m.mu, m.one, keyOf(gk, versions), func() (*meta.RESTMapping, error) { return m.RESTMapper.RESTMapping(gk, versions...) })
 }
 
 // RESTMappings is the delegate's answer, kept once it succeeded.
 func (m *keptMapper) RESTMappings(gk schema.GroupKind, versions ...string) ([]*meta.RESTMapping, error) {
-	k := keyOf(gk, versions)
-	m.mu.RLock()
-	r, ok := m.all[k]
-	m.mu.RUnlock()
+	return kept(&m.mu, m.all, keyOf(gk, versions), func() ([]*meta.RESTMapping, error) { return m.RESTMapper.RESTMappings(gk, versions...) })
+}
+
+// kept answers k from answers, or asks and keeps the answer when ask succeeds.
+func kept[T any](mu *sync.RWMutex, answers map[mappingKey]T, k mappingKey, ask func() (T, error)) (T, error) {
+	mu.RLock()
+	r, ok := answers[k]
+	mu.RUnlock()
 	if ok {
 		return r, nil
 	}
-	r, err := m.RESTMapper.RESTMappings(gk, versions...)
+	r, err := ask()
 	if err != nil {
-		return nil, err
+		return r, err
 	}
-	m.mu.Lock()
-	m.all[k] = r
-	m.mu.Unlock()
+	mu.Lock()
+	answers[k] = r
+	mu.Unlock()
 	return r, nil
 }
