@@ -178,12 +178,13 @@ func mirrorImages(stdout *output, entries []mirror.Entry, prog *progress) {
 // mirrorImageSet is `mirror imageset`: an oc-mirror v2 ImageSetConfiguration with the
 // images as additionalImages.
 func mirrorImageSet(stdout *output, entries []mirror.Entry, prog *progress, fail failFunc) int {
-	data, err := yaml.Marshal(mirror.ImageSet(mirror.Images(entries)))
+	imgs := mirror.Images(entries)
+	data, err := yaml.Marshal(mirror.ImageSet(imgs))
 	if err != nil {
 		return fail(1, "%v", err)
 	}
 	stdout.print(string(data))
-	prog.finish("%d images as the additionalImages of an oc-mirror ImageSetConfiguration", len(mirror.Images(entries)))
+	prog.finish("%d images as the additionalImages of an oc-mirror ImageSetConfiguration", len(imgs))
 	return 0
 }
 
@@ -193,10 +194,13 @@ func mirrorMapping(stdout *output, f *mirrorOptions, entries []mirror.Entry, pro
 	if err := mirror.ValidateEndpoint(f.to); err != nil {
 		return fail(2, "--to: %v", err)
 	}
-	if f.from != "" && !strings.HasPrefix(f.from, mirror.DiskScheme) {
-		return fail(2, "--from takes %sNAME, the media a mapping --to %sNAME filled", mirror.DiskScheme, mirror.DiskScheme)
-	} else if err := mirror.ValidateEndpoint(f.from); f.from != "" && err != nil {
-		return fail(2, "--from: %v", err)
+	if f.from != "" {
+		if !strings.HasPrefix(f.from, mirror.DiskScheme) {
+			return fail(2, "--from takes %sNAME, the media a mapping --to %sNAME filled", mirror.DiskScheme, mirror.DiskScheme)
+		}
+		if err := mirror.ValidateEndpoint(f.from); err != nil {
+			return fail(2, "--from: %v", err)
+		}
 	}
 	imgs := mirror.Images(entries)
 	for _, img := range imgs {
@@ -365,13 +369,14 @@ func loadFromCluster(ctx context.Context, kubeconfig, opNamespace string) ([]mir
 	}
 	// Every image, jenkins included; a cluster run by the stock operator has only the
 	// ConfigMap without them.
-	cm := &corev1.ConfigMap{}
-	err = c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.AllImagesConfigMap}, cm)
+	cm, read := &corev1.ConfigMap{}, samplesv1.AllImagesConfigMap
+	err = c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: read}, cm)
 	if apierrors.IsNotFound(err) {
-		err = c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: samplesv1.MirrorConfigMap}, cm)
+		read = samplesv1.MirrorConfigMap
+		err = c.Get(ctx, client.ObjectKey{Namespace: opNamespace, Name: read}, cm)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading ConfigMap %s/%s: %v", opNamespace, samplesv1.MirrorConfigMap, err)
+		return nil, nil, fmt.Errorf("reading ConfigMap %s/%s: %v", opNamespace, read, err)
 	}
 	var skipped []string
 	samples := &samplesv1.Config{}

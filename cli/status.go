@@ -27,6 +27,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/diagnose"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/scheme"
 )
 
@@ -204,11 +205,9 @@ func collectFailing(ctx context.Context, c client.Client, namespace string, rep 
 	if err := c.List(ctx, cms, client.InNamespace(namespace), client.MatchingLabels{samplesv1.ImportErrorLabel: "true"}); err != nil {
 		rep.Warnings = append(rep.Warnings, "listing the image-error ConfigMaps: "+err.Error())
 	}
-	for _, cm := range cms.Items {
-		if len(cm.Data) > 0 {
-			last, _ := time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
-			rep.Failing = append(rep.Failing, diagnose.FailingStream{Name: cm.Name, Tags: cm.Data, LastRetry: last})
-		}
+	for _, cm := range imports.Failing(cms.Items) {
+		last, _ := time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation])
+		rep.Failing = append(rep.Failing, diagnose.FailingStream{Name: cm.Name, Tags: cm.Data, LastRetry: last})
 	}
 	slices.SortFunc(rep.Failing, func(a, b diagnose.FailingStream) int { return strings.Compare(a.Name, b.Name) })
 }

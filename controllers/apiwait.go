@@ -135,10 +135,13 @@ func reportWaiting(ctx context.Context, c client.Client, missing []string) error
 	err := c.Get(ctx, clusterOperatorKey, co)
 	if apierrors.IsNotFound(err) {
 		co = &configv1.ClusterOperator{ObjectMeta: metav1.ObjectMeta{Name: clusteroperator.Name}}
-		if err := c.Create(ctx, co); err != nil && !apierrors.IsAlreadyExists(err) {
-			return err
-		}
-		if err := c.Get(ctx, clusterOperatorKey, co); err != nil {
+		// Create fills co from the server's answer; only another replica's create
+		// (AlreadyExists) needs a read.
+		if err := c.Create(ctx, co); apierrors.IsAlreadyExists(err) {
+			if err := c.Get(ctx, clusterOperatorKey, co); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 	} else if err != nil {

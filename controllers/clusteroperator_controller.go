@@ -22,6 +22,7 @@ import (
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
 )
 
@@ -112,7 +113,7 @@ func (r *ClusterOperatorReconciler) inputs(ctx context.Context) (clusteroperator
 	if err != nil {
 		return in, err
 	}
-	for _, cm := range failingStreams(cms) {
+	for _, cm := range imports.Failing(cms) {
 		in.FailingStreams = append(in.FailingStreams, cm.Name)
 		if t, err := time.Parse(time.RFC3339, cm.Annotations[samplesv1.LastRetryAnnotation]); err == nil && t.After(in.LastImportAttempt) {
 			in.LastImportAttempt = t

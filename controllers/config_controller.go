@@ -25,6 +25,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
@@ -53,7 +54,8 @@ type ConfigReconciler struct {
 	// runs again.
 	RetryUnavailable time.Duration
 
-	// mirrorSet and mirrorData memoize the mirror ConfigMap's data (config_mirrormap.go).
+	// mirrorSet, mirrorData and mirrorAll memoize the mirror ConfigMaps' data
+	// (config_mirrormap.go).
 	mirrorMu   sync.Mutex
 	mirrorSet  *content.Set
 	mirrorData map[string]string
@@ -172,7 +174,7 @@ func (r *ConfigReconciler) gather(ctx context.Context, cfg *samplesv1.Config) (i
 		side = append(side, fmt.Errorf("listing the import-error ConfigMaps: %w", err))
 		in.ImportErrorsUnread = true
 	} else {
-		for _, cm := range failingStreams(cms) {
+		for _, cm := range imports.Failing(cms) {
 			in.ImportErrors = append(in.ImportErrors, verdict.ImportError{Stream: cm.Name, Tags: slices.Collect(maps.Keys(cm.Data))})
 		}
 	}

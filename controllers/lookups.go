@@ -49,19 +49,6 @@ func planContent(src *content.Source, cfg *samplesv1.Config) (state.Plan, *conte
 	return plan, set, err
 }
 
-// failingStreams are the import-error ConfigMaps that name a failing tag: the stock
-// operator leaves some with no data once the stream's tags recover, and those report
-// nothing.
-func failingStreams(cms []corev1.ConfigMap) []corev1.ConfigMap {
-	var out []corev1.ConfigMap
-	for _, cm := range cms {
-		if len(cm.Data) > 0 {
-			out = append(out, cm)
-		}
-	}
-	return out
-}
-
 // importErrorConfigMaps lists the import-error ConfigMaps the operator made.
 func importErrorConfigMaps(ctx context.Context, c client.Reader, namespace string) ([]corev1.ConfigMap, error) {
 	cms := &corev1.ConfigMapList{}

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/imports"
 )
 
 // What the metrics collectors (internal/metrics) read from the cluster at scrape time.
@@ -29,7 +30,7 @@ func importMetricsSource(c client.Reader, src *content.Source, operatorNamespace
 			return nil, nil, err
 		}
 		failing := map[string]bool{}
-		for _, cm := range failingStreams(cms) {
+		for _, cm := range imports.Failing(cms) {
 			failing[cm.Name] = true
 		}
 		return set.ImageStreamNames(), failing, nil

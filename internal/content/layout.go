@@ -53,7 +53,7 @@ type layoutError struct {
 
 func (e *layoutError) Error() string { return e.Msg }
 
-// Layout finds the architecture directories of a content tree (architecture ->
+// findLayout finds the architecture directories of a content tree (architecture ->
 // directory) without reading any file; its errors are *layoutError.
 func findLayout(fsys fs.FS, flavor string) (map[string]string, error) {
 	if flavor != FlavorOCP && flavor != flavorOKD {
@@ -117,7 +117,6 @@ func statDir(fsys fs.FS, p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// loadArch reads <dir>/<group>/{imagestreams,templates}/*.json. The layout has a fixed
 // MissingArchError says the content has no samples for an architecture the Config
 // names (a supported name whose directory the tree lacks).
 type MissingArchError struct {

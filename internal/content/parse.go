@@ -118,6 +118,7 @@ func loadFlavor(fsys fs.FS, flavor string) (*Inventory, error) {
 	return inv, nil
 }
 
+// loadArch reads <dir>/<group>/{imagestreams,templates}/*.json. The layout has a fixed
 // depth, so following symbolic links cannot loop.
 func loadArch(fsys fs.FS, dir string) (*Set, error) {
 	set := &Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}

@@ -159,3 +159,17 @@ func imageMap(streams map[string]*unstructured.Unstructured, jenkins bool) map[s
 	}
 	return out
 }
+
+// Failing are the import-error ConfigMaps that name a failing tag: the stock operator
+// leaves some with no data once the stream's tags recover, and those report nothing.
+// Every view of the failing streams (the Config, the ClusterOperator, the metrics, the
+// status command) reads them through this one filter.
+func Failing(cms []corev1.ConfigMap) []corev1.ConfigMap {
+	var out []corev1.ConfigMap
+	for _, cm := range cms {
+		if len(cm.Data) > 0 {
+			out = append(out, cm)
+		}
+	}
+	return out
+}

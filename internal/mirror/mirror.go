@@ -90,7 +90,8 @@ func ValidateEndpoint(e string) error {
 	if n == "" {
 		return fmt.Errorf("%q names no directory after %s", e, DiskScheme)
 	}
-	if _, err := name.NewRepository("disk.invalid/"+n+"/probe", name.StrictValidation); err != nil {
+	// The path under the media follows the rules of a registry's path: the same check.
+	if err := registry.Validate("disk.invalid/" + n); err != nil {
 		return fmt.Errorf("%q is not %sNAME[/PATH] (lowercase letters, digits, '.', '_', '-' and '/'): %v", e, DiskScheme, err)
 	}
 	return nil

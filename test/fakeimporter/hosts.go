@@ -143,8 +143,6 @@ func (i *Importer) pullSecretAuth(ctx context.Context, host string) (authn.Authe
 	if !ok {
 		return authn.Anonymous, nil
 	}
-	if a.Auth != "" && a.Username == "" {
-		return authn.FromConfig(authn.AuthConfig{Auth: a.Auth}), nil
-	}
+	// AuthConfig's decoding splits "auth" into the user and password already.
 	return authn.FromConfig(a), nil
 }

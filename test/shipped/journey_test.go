@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -13,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,7 +38,6 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
-	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
 	"github.com/openshift/cluster-samples-operator/internal/verdict"
 	"github.com/openshift/cluster-samples-operator/test/fakeimporter"
@@ -102,6 +101,16 @@ func TestDisconnectedJourney(t *testing.T) {
 	j.forget(mirror1)
 	importer.Disconnect(true)
 	j.mirrorTheSamples("disconnected later", "golang", j.block("2", 0), j.block("3", 0))
+
+	// The oc-mirror image set (step 3, for sites that mirror with oc-mirror): every image.
+	j.run("3", 1)
+	set, err := os.ReadFile(filepath.Join(j.work, "samples-imageset.yaml"))
+	must(t, err)
+	for _, img := range j.images {
+		if !strings.Contains(string(set), "- name: "+img+"\n") {
+			t.Errorf("samples-imageset.yaml has no additionalImages entry for %s", img)
+		}
+	}
 	m.print()
 }
 
@@ -138,8 +147,13 @@ type journey struct {
 	work   string
 	env    []string
 	media  string
-	// images are every image of the content, the jenkins ones included.
+	// images are every image of the content's DockerImage tags, the jenkins ones
+	// included, read from the content itself (matrix.refsOf), not through the code the
+	// mirror commands and the operator's ConfigMaps share.
 	images []string
+	// trustFile is the workstation's trust store, leaveOutFile what the mirror
+	// stand-in leaves out (standInTrust, standInLeaveOut).
+	trustFile, leaveOutFile string
 	// mirror is the current one.
 	mirror *siteMirror
 }
@@ -180,6 +194,7 @@ func newJourney(t *testing.T, m *matrix) *journey {
 	shim := filepath.Join(root, "shims", "oc")
 	must(t, os.WriteFile(shim, []byte("#!/bin/sh\nexec env "+standInEnv+"=oc '"+self+"' \"$@\"\n"), 0o755))
 	c := m.in.deployment.Spec.Template.Spec.Containers[0]
+	j.trustFile, j.leaveOutFile = filepath.Join(root, "workstation-ca.pem"), filepath.Join(root, "left-out.txt")
 	j.env = []string{
 		"HOME=" + j.home,
 		"PATH=" + filepath.Join(root, "shims") + ":" + filepath.Join(j.home, "bin") + ":/usr/local/bin:/usr/bin:/bin",
@@ -188,15 +203,21 @@ func newJourney(t *testing.T, m *matrix) *journey {
 		standInImageBinary + "=" + binary,
 		standInImagePath + "=" + imageBinaryPath(t),
 		standInUpstream + "=" + images.Host(),
-		standInTrust + "=" + filepath.Join(root, "workstation-ca.pem"),
-		standInLeaveOut + "=" + filepath.Join(root, "left-out.txt"),
+		standInTrust + "=" + j.trustFile,
+		standInLeaveOut + "=" + j.leaveOutFile,
 	}
+	all := map[string]bool{}
+	for _, name := range m.inv.ImageStreamNames() {
+		for _, ref := range m.refsOf(name, "") {
+			all[ref] = true
+		}
+	}
+	j.images = slices.Sorted(maps.Keys(all))
 	// The internet has every image of the samples.
-	for _, ref := range imports.AllImages(m.inv.ImageStreams) {
+	for _, ref := range j.images {
 		_, err := images.Resolve(ctx, ref)
 		must(t, err)
 	}
-	j.images = mirror.Images(mirror.FromMap(imports.AllImages(m.inv.ImageStreams), nil))
 	return j
 }
 
@@ -247,7 +268,7 @@ func (j *journey) newMirror(leaveOut ...string) *siteMirror {
 	mi := &siteMirror{srv: srv, host: strings.TrimPrefix(srv.URL, "https://")}
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	must(j.t, os.WriteFile(filepath.Join(j.work, "ca.crt"), ca, 0o644))
-	must(j.t, os.WriteFile(j.envValue(standInTrust), ca, 0o644))
+	must(j.t, os.WriteFile(j.trustFile, ca, 0o644))
 	// What is left out, and so which streams the check must skip: each whose tags use
 	// one of those images.
 	left := map[string]bool{}
@@ -257,41 +278,22 @@ func (j *journey) newMirror(leaveOut ...string) *siteMirror {
 		}
 	}
 	skip := map[string]bool{}
-	for _, e := range mirror.FromMap(imports.AllImages(j.m.inv.ImageStreams), nil) {
-		if left[mirror.Destination(e.Image, mi.host+mirrorPrefix)] {
-			skip[e.Stream] = true
-		}
-	}
-	mi.skipped = slices.Sorted(func(yield func(string) bool) {
-		for s := range skip {
-			if !yield(s) {
-				return
+	for _, name := range j.m.inv.ImageStreamNames() {
+		for _, ref := range j.m.refsOf(name, "") {
+			if left[mirror.Destination(ref, mi.host+mirrorPrefix)] {
+				skip[name] = true
 			}
 		}
-	})
+	}
+	mi.skipped = slices.Sorted(maps.Keys(skip))
 	if len(mi.skipped) == 0 {
 		j.t.Fatalf("leaving out %v skips no stream", leaveOut)
 	}
-	must(j.t, os.WriteFile(j.envValue(standInLeaveOut), []byte(strings.Join(slices.Sorted(func(yield func(string) bool) {
-		for d := range left {
-			if !yield(d) {
-				return
-			}
-		}
-	}), "\n")), 0o644))
+	must(j.t, os.WriteFile(j.leaveOutFile, []byte(strings.Join(slices.Sorted(maps.Keys(left)), "\n")), 0o644))
 	importer.PullFromHosts(mi.host)
 	j.t.Cleanup(func() { importer.PullFromHosts() })
 	j.mirror = mi
 	return mi
-}
-
-func (j *journey) envValue(key string) string {
-	for _, e := range j.env {
-		if k, v, ok := strings.Cut(e, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
 }
 
 // script runs a shell script on the workstation, with the guide's names replaced by the
@@ -359,8 +361,7 @@ func (j *journey) trustAndCheck(mi *siteMirror) {
 		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: name}, is); err == nil {
 			mi.before[name] = tagSources(is)
 		} else {
-			must(j.t, client.IgnoreNotFound(err))
-			mi.before[name] = nil
+			must(j.t, client.IgnoreNotFound(err)) // not installed: no entry
 		}
 	}
 	for round := 1; round <= 2; round++ {
@@ -610,7 +611,8 @@ func ocImageMirror(args []string) error {
 	if pos, err := parseInterspersed(fs, args); err != nil || len(pos) > 0 || *mapping == "" {
 		return fmt.Errorf("usage: oc image mirror -a AUTHFILE [--dir DIR|--from-dir DIR] -f MAPPING (%v %v)", err, pos)
 	}
-	auths, err := readAuths(*authfile)
+	// The auth file as oc reads it: docker's config package, as the mirror commands do.
+	keys, err := mirror.AuthFileKeychain(*authfile)
 	if err != nil {
 		return err
 	}
@@ -624,9 +626,9 @@ func ocImageMirror(args []string) error {
 			leaveOut[l] = true
 		}
 	}
-	pool := x509.NewCertPool()
-	if pem, err := os.ReadFile(os.Getenv(standInTrust)); err == nil {
-		pool.AppendCertsFromPEM(pem)
+	pool, err := mirror.CertPool(os.Getenv(standInTrust))
+	if err != nil {
+		return fmt.Errorf("the workstation's trust store: %w", err)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
@@ -655,7 +657,7 @@ func ocImageMirror(args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", src, err)
 		}
-		if err := writeImage(dst, *dir, img, auths, tr); err != nil {
+		if err := writeImage(dst, *dir, img, keys, tr); err != nil {
 			return fmt.Errorf("%s: %w", dst, err)
 		}
 		copied++
@@ -694,7 +696,7 @@ func readImage(src, fromDir string) (v1.Image, error) {
 	return remote.Image(up)
 }
 
-func writeImage(dst, dir string, img v1.Image, auths map[string]authn.AuthConfig, tr http.RoundTripper) error {
+func writeImage(dst, dir string, img v1.Image, keys authn.Keychain, tr http.RoundTripper) error {
 	if strings.HasPrefix(dst, "file://") {
 		p, err := diskPath(dir, dst)
 		if err != nil {
@@ -713,27 +715,7 @@ func writeImage(dst, dir string, img v1.Image, auths map[string]authn.AuthConfig
 	if err != nil {
 		return err
 	}
-	a, ok := auths[r.Context().RegistryStr()]
-	if !ok {
-		return fmt.Errorf("no credentials for %s in the auth file", r.Context().RegistryStr())
-	}
-	return remote.Write(r, img, remote.WithAuth(authn.FromConfig(a)), remote.WithTransport(tr))
-}
-
-type authFile struct {
-	Auths map[string]authn.AuthConfig `json:"auths"`
-}
-
-func readAuths(path string) (map[string]authn.AuthConfig, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var f authFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Auths, nil
+	return remote.Write(r, img, remote.WithAuthFromKeychain(keys), remote.WithTransport(tr))
 }
 
 // ocRegistryLogin: `oc registry login --registry HOST --auth-basic USER:PASS --to FILE`

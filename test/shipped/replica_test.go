@@ -1,7 +1,6 @@
 package shipped
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,7 +19,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -70,26 +68,9 @@ type replica struct {
 	name                    string
 	cmd                     *exec.Cmd
 	metricsAddr, healthAddr string
-	log                     *syncBuffer
+	log                     *testenv.SyncBuffer
 	exited                  chan struct{}
 	readiness               *corev1.Probe
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // serviceAccountToken asks the API server for a token of a service account.
@@ -203,7 +184,7 @@ func (in installation) start(t *testing.T, name string, subs substitutions) *rep
 	}
 	environ = append(environ, subs.extraEnv...)
 
-	r := &replica{name: name, metricsAddr: subs.metricsAddr, healthAddr: subs.healthAddr, log: &syncBuffer{},
+	r := &replica{name: name, metricsAddr: subs.metricsAddr, healthAddr: subs.healthAddr, log: &testenv.SyncBuffer{},
 		exited: make(chan struct{}), readiness: c.ReadinessProbe}
 	r.cmd = exec.Command(binary, args...)
 	r.cmd.Env = environ

@@ -6,7 +6,6 @@
 package startup
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,21 +54,8 @@ var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1
 type operator struct {
 	cmd        *exec.Cmd
 	healthAddr string
-	mu         sync.Mutex
-	log        bytes.Buffer
+	log        testenv.SyncBuffer
 	exited     chan struct{}
-}
-
-func (o *operator) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.log.Write(p)
-}
-
-func (o *operator) logText() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.log.String()
 }
 
 func (o *operator) running() bool {
@@ -99,7 +84,7 @@ func start(t *testing.T) *operator {
 	o := &operator{healthAddr: testenv.FreeAddr(t), exited: make(chan struct{})}
 	o.cmd = exec.Command(binary, "--kubeconfig", kubeconfig, "--release-version", "4.22.0", "--registry-probe-address=",
 		"--metrics-bind-address=0", "--health-probe-bind-address="+o.healthAddr)
-	o.cmd.Stdout, o.cmd.Stderr = o, o
+	o.cmd.Stdout, o.cmd.Stderr = &o.log, &o.log
 	must(t, o.cmd.Start())
 	go func() { _ = o.cmd.Wait(); close(o.exited) }()
 	t.Cleanup(func() {
@@ -111,7 +96,7 @@ func start(t *testing.T) *operator {
 			<-o.exited
 		}
 		if t.Failed() {
-			t.Logf("operator log:\n%s", o.logText())
+			t.Logf("operator log:\n%s", o.log.String())
 		}
 	})
 	return o
@@ -189,7 +174,7 @@ func TestStartsBeforeTheImageAPI(t *testing.T) {
 			}
 		}
 		return o.running() && reason == clusteroperator.ReasonWaitingForAPIs && o.get("/healthz") == 200 && o.get("/readyz") == 503 &&
-				strings.Contains(o.logText(), "waiting for the image and template APIs"),
+				strings.Contains(o.log.String(), "waiting for the image and template APIs"),
 			fmt.Sprintf("running %v, Progressing reason %q, healthz %d, readyz %d", o.running(), reason, o.get("/healthz"), o.get("/readyz"))
 	})
 

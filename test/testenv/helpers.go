@@ -116,6 +116,25 @@ func RunManager(t testing.TB, mgr manager.Manager) (stop func()) {
 	return stop
 }
 
+// SyncBuffer is a bytes.Buffer that a process's output and a test's polls may use at
+// once.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // MustBuildOperator, for a TestMain, builds the operator binary from this tree into a new
 // temporary directory (named after prefix) and returns the binary and the directory,
 // which the caller removes; it exits the test binary when either fails.
