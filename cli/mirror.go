@@ -339,7 +339,11 @@ func load(ctx context.Context, f *mirrorOptions) ([]mirror.Entry, []string, erro
 	} else if err != nil {
 		return nil, nil, err
 	}
-	return mirror.FromMap(imports.AllImages(set.ImageStreams), nil), nil, nil
+	imageStreams, err := content.Objects(set.ImageStreams)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mirror.FromMap(imports.AllImages(imageStreams), nil), nil, nil
 }
 
 // loadFromFile reads a saved ConfigMap: YAML or JSON, as `oc get configmap -o yaml` or

@@ -64,6 +64,11 @@ type ConfigReconciler struct {
 	// deleted remembers the samples this operator deleted lately (config_removed.go).
 	deletedMu sync.Mutex
 	deleted   map[types.UID]time.Time
+
+	// statusWrite is the last status write: the Config's resourceVersion before it and
+	// after it (config_status.go).
+	statusMu    sync.Mutex
+	statusWrite [2]string
 }
 
 // +kubebuilder:rbac:groups=samples.operator.openshift.io,resources=configs,verbs=get;list;watch;update;patch
@@ -90,6 +95,10 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res
 	cfg := &samplesv1.Config{}
 	if err := r.Client.Get(ctx, clusterConfigKey, cfg); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.beforeOwnStatus(cfg) {
+		// The event of that write brings the next pass.
+		return ctrl.Result{RequeueAfter: cacheBehindRequeue}, nil
 	}
 	if !cfg.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileDelete(ctx, cfg)
@@ -131,6 +140,8 @@ func (r *ConfigReconciler) writeStatus(ctx context.Context, orig, cfg *samplesv1
 	}
 	if perr := r.Client.Status().Patch(ctx, cfg, client.MergeFrom(orig)); perr != nil {
 		err = errors.Join(err, fmt.Errorf("writing the status of Config %s: %w", cfg.Name, perr))
+	} else {
+		r.wroteStatus(orig.ResourceVersion, cfg.ResourceVersion)
 	}
 	return err
 }

@@ -62,6 +62,7 @@ func TestManagedInstallsAndStaysIdle(t *testing.T) {
 	if err := env.Client.Create(ctx, foreign); err != nil {
 		t.Fatal(err)
 	}
+	start := op.writeCount()
 	createConfig(t, managed(), true)
 	cfg := waitConverged(t, "4.22.0")
 
@@ -112,6 +113,27 @@ func TestManagedInstallsAndStaysIdle(t *testing.T) {
 	}
 	if w := op.writesSince(before); len(w) != 0 {
 		t.Errorf("idle passes wrote: %v", w)
+	}
+	// The install wrote each piece of bookkeeping once: one status write (a pass
+	// reading the Config from before it, the cache not yet caught up, writes nothing),
+	// and no Event twice.
+	statusWrites := 0
+	for _, w := range op.writesSince(start) {
+		if w == "patch-status *v1.Config/cluster" {
+			statusWrites++
+		}
+	}
+	if statusWrites != 1 {
+		t.Errorf("the install wrote the Config's status %d times, want once: %v", statusWrites, op.writesSince(start))
+	}
+	events := &corev1.EventList{}
+	if err := env.Client.List(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.Items {
+		if e.InvolvedObject.Kind == "Config" && e.InvolvedObject.UID == cfg.UID && (e.Series != nil || e.Count > 1) {
+			t.Errorf("Event %s recorded more than once (count %d, series %v)", e.Reason, e.Count, e.Series)
+		}
 	}
 	after := getConfig(t)
 	for _, c := range after.Status.Conditions {

@@ -31,8 +31,8 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 	pass := &managedPass{r: r, cfg: cfg, gateTBR: gateTBR, installed: record.New(),
 		// The status records the registry of the last complete pass.
 		registryChanged: cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry}
-	pass.sync(ctx, samples.ImageStreamGVK, set.ImageStreams, nil, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
-	pass.sync(ctx, samples.TemplateGVK, set.Templates, set.TemplateObjects, set.TemplateNames(), cfg.Spec.SkippedTemplates)
+	pass.sync(ctx, samples.ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
+	pass.sync(ctx, samples.TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
 	if result, incomplete := pass.incomplete(ctx); incomplete {
 		return result, nil
 	}
@@ -60,8 +60,10 @@ type managedPass struct {
 
 // sync syncs the samples of one kind, objs by name, in the order of names; skips are
 // the names the Config skips.
-func (p *managedPass) sync(ctx context.Context, gvk schema.GroupVersionKind, objs map[string]*unstructured.Unstructured, body func(string) ([]any, error), names, skips []string) {
+func (p *managedPass) sync(ctx context.Context, gvk schema.GroupVersionKind, objs map[string]content.Raw, names, skips []string) {
 	into := p.installed.ImageStreams
+	// samplesRegistry rewrites image streams only.
+	registryChanged := p.registryChanged && gvk == samples.ImageStreamGVK
 	if gvk == samples.TemplateGVK {
 		into = p.installed.Templates
 	}
@@ -69,10 +71,10 @@ func (p *managedPass) sync(ctx context.Context, gvk schema.GroupVersionKind, obj
 		if p.away {
 			return
 		}
-		if p.gateTBR && gvk == samples.ImageStreamGVK && !state.Skipped(skips, name) && credentials.FromTBR(objs[name]) {
+		if p.gateTBR && gvk == samples.ImageStreamGVK && !state.Skipped(skips, name) && fromTBR(objs[name]) {
 			continue
 		}
-		pending, err := p.r.syncSample(ctx, gvk, objs[name], body, state.Skipped(skips, name), p.cfg.Spec.SamplesRegistry, p.registryChanged)
+		pending, err := p.r.syncSample(ctx, gvk, name, objs[name], state.Skipped(skips, name), p.cfg.Spec.SamplesRegistry, registryChanged)
 		switch {
 		case err == nil:
 			p.pending = p.pending || pending
@@ -132,15 +134,25 @@ func (r *ConfigReconciler) markManaged(cfg *samplesv1.Config, plan state.Plan) {
 	cfg.Status.SkippedTemplates = slices.Clone(cfg.Spec.SkippedTemplates)
 }
 
-// syncSample makes one sample match the content. body, when set, gives the parts of a
-// template the content keeps apart (its objects), read only for a write. pending is true
-// when the cache was found behind the server, so the pass is not complete.
-func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, src *unstructured.Unstructured, body func(string) ([]any, error),
+// fromTBR tells whether a content image stream pulls from registry.redhat.io. A
+// stream that does not parse is not held back: its write reports the error.
+func fromTBR(raw content.Raw) bool {
+	is, err := raw.Object()
+	return err == nil && credentials.FromTBR(is)
+}
+
+// syncSample makes one sample, name of the content, match src, which is parsed only
+// when the sample needs a write. pending is true when the cache was found behind the
+// server, so the pass is not complete.
+func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersionKind, name string, src content.Raw,
 	skipped bool, registry string, registryChanged bool) (pending bool, err error) {
-	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: src.GetName()}
+	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: name}
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
+	// The cache's own object, not a copy (the pass reads it; markSkipped and
+	// samples.ForUpdate write copies): a pass over samples in place then allocates
+	// nothing per sample.
 	actual := samples.New(gvk)
-	err = r.Client.Get(ctx, key, actual)
+	err = r.Client.Get(ctx, key, actual, client.UnsafeDisableDeepCopy)
 	notFound := apierrors.IsNotFound(err)
 	if err != nil && !notFound {
 		return false, fmt.Errorf("reading %s: %w", what, err)
@@ -151,11 +163,12 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	if !notFound && !registryChanged && samples.Current(actual, r.Version) {
 		return false, nil // the common case of every pass: nothing to build or compare
 	}
-	desired := samples.Desired(src, registry, r.Version)
+	obj, err := src.Object()
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	desired := samples.Desired(obj, registry, r.Version)
 	if notFound {
-		if err := addBody(desired, src.GetName(), body); err != nil {
-			return false, err
-		}
 		err := r.Client.Create(ctx, desired)
 		if !apierrors.IsAlreadyExists(err) {
 			return sampleWritten(err, "creating "+what)
@@ -171,15 +184,12 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil
 	}
-	if err := addBody(desired, src.GetName(), body); err != nil {
-		return false, err
-	}
 	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
 }
 
 // markSkipped labels the sample at key, which the Config skips, as not managed, unless
-// it is already. actual is what the cache holds of it; notFound tells that it holds
-// nothing.
+// it is already. actual is what the cache holds of it (its own object: it is not
+// changed); notFound tells that it holds nothing.
 func (r *ConfigReconciler) markSkipped(ctx context.Context, key client.ObjectKey, what string, actual *unstructured.Unstructured, notFound bool) (pending bool, err error) {
 	if notFound {
 		// An administrator's own copy under a skipped name is unlabelled, so not in
@@ -195,29 +205,14 @@ func (r *ConfigReconciler) markSkipped(ctx context.Context, key client.ObjectKey
 	if actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
 		return false, nil
 	}
-	orig := actual.DeepCopy()
-	labels := actual.GetLabels()
+	marked := actual.DeepCopy()
+	labels := marked.GetLabels()
 	if labels == nil {
 		labels = map[string]string{}
 	}
 	labels[samplesv1.SamplesManagedLabel] = "false"
-	actual.SetLabels(labels)
-	return sampleWritten(r.Client.Patch(ctx, actual, client.MergeFrom(orig)), "marking skipped "+what)
-}
-
-// addBody sets the objects of desired, a template, from body (named by the sample's
-// name), once: a refused create is followed by an update. Without body there is
-// nothing to add.
-func addBody(desired *unstructured.Unstructured, name string, body func(string) ([]any, error)) error {
-	if _, done := desired.Object["objects"]; body == nil || done {
-		return nil
-	}
-	objs, err := body(name)
-	if err != nil || objs == nil {
-		return err
-	}
-	desired.Object["objects"] = objs
-	return nil
+	marked.SetLabels(labels)
+	return sampleWritten(r.Client.Patch(ctx, marked, client.MergeFrom(actual)), "marking skipped "+what)
 }
 
 // sampleWritten turns the errors that only mean "the cache is behind" (requeue.go) into

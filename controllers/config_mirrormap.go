@@ -20,7 +20,10 @@ import (
 // equal to the content of the Config's architecture, in every management state. They
 // are never deleted.
 func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.Set) error {
-	stock, all := r.mirrorMaps(set)
+	stock, all, err := r.mirrorMaps(set)
+	if err != nil {
+		return err
+	}
 	if err := r.writeImageMap(ctx, samplesv1.MirrorConfigMap, stock); err != nil {
 		return err
 	}
@@ -70,11 +73,15 @@ func (r *ConfigReconciler) writeOperatorConfigMap(ctx context.Context, existing 
 // mirrorMaps are the two ConfigMaps' data for set, computed once per content set (the
 // Source keeps one Set per architecture until the content changes) rather than on
 // every pass.
-func (r *ConfigReconciler) mirrorMaps(set *content.Set) (stock, all map[string]string) {
+func (r *ConfigReconciler) mirrorMaps(set *content.Set) (stock, all map[string]string, err error) {
 	r.mirrorMu.Lock()
 	defer r.mirrorMu.Unlock()
 	if r.mirrorSet != set {
-		r.mirrorSet, r.mirrorData, r.mirrorAll = set, imports.MirrorMap(set.ImageStreams), imports.AllImages(set.ImageStreams)
+		imageStreams, err := content.Objects(set.ImageStreams)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.mirrorSet, r.mirrorData, r.mirrorAll = set, imports.MirrorMap(imageStreams), imports.AllImages(imageStreams)
 	}
-	return r.mirrorData, r.mirrorAll
+	return r.mirrorData, r.mirrorAll, nil
 }

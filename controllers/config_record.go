@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -71,13 +70,7 @@ func (r *ConfigReconciler) removable(ctx context.Context, inventory *content.Set
 	if err != nil {
 		return nil, err
 	}
-	out := &content.Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
-	for name := range inventory.ImageStreams {
-		out.ImageStreams[name] = nil
-	}
-	for name := range inventory.Templates {
-		out.Templates[name] = nil
-	}
+	out := content.NameSet(inventory)
 	for name := range rec.ImageStreams {
 		out.ImageStreams[name] = nil
 	}

@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -68,7 +67,7 @@ const deletedRecently = time.Minute
 func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set, cfg *samplesv1.Config) ([]client.Object, error) {
 	skips := map[schema.GroupVersionKind][]string{samples.ImageStreamGVK: cfg.Spec.SkippedImagestreams, samples.TemplateGVK: cfg.Spec.SkippedTemplates}
 	var out []client.Object
-	for gvk, names := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{samples.ImageStreamGVK: set.ImageStreams, samples.TemplateGVK: set.Templates} {
+	for gvk, names := range map[schema.GroupVersionKind]map[string]content.Raw{samples.ImageStreamGVK: set.ImageStreams, samples.TemplateGVK: set.Templates} {
 		list := samples.NewList(gvk)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {

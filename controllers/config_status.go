@@ -13,6 +13,26 @@ import (
 // The Config's status: conditions and state, set in memory during a pass and written
 // once by Reconcile's deferred patch.
 
+// wroteStatus remembers a status write that took the Config from resourceVersion from
+// to resourceVersion to.
+func (r *ConfigReconciler) wroteStatus(from, to string) {
+	r.statusMu.Lock()
+	defer r.statusMu.Unlock()
+	r.statusWrite = [2]string{from, to}
+}
+
+// beforeOwnStatus tells whether cfg, as the cache holds it, is the Config as it was
+// before this operator's last status write: the cache has not yet seen the write. A
+// pass over it would find the same transitions again and write them twice (a second
+// status patch, and each Event a second time). resourceVersions are only compared for
+// equality, as the API allows.
+func (r *ConfigReconciler) beforeOwnStatus(cfg *samplesv1.Config) bool {
+	r.statusMu.Lock()
+	defer r.statusMu.Unlock()
+	from, to := r.statusWrite[0], r.statusWrite[1]
+	return from != "" && from != to && cfg.ResourceVersion == from
+}
+
 func (r *ConfigReconciler) now() metav1.Time {
 	return metav1.NewTime(r.Clock.Now().Truncate(time.Second))
 }

@@ -105,8 +105,9 @@ func (r *ImportReconciler) failures(ctx context.Context, name string) (*imagev1.
 	if source == nil || err != nil {
 		return nil, nil, err
 	}
+	// The cache's own object: it is only read, into a typed copy.
 	u := samples.New(samples.ImageStreamGVK)
-	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u)
+	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u, client.UnsafeDisableDeepCopy)
 	if apierrors.IsNotFound(err) {
 		return nil, nil, nil
 	} else if err != nil {
@@ -167,7 +168,11 @@ func (r *ImportReconciler) tracked(ctx context.Context, name string) (*unstructu
 	if err != nil || !installing(cfg) || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
 		return nil, nil // content problems are the config controller's to report
 	}
-	return set.ImageStreams[name], nil
+	raw, ok := set.ImageStreams[name]
+	if !ok {
+		return nil, nil
+	}
+	return raw.Object()
 }
 
 // contentTags are the tag names of a content image stream.
@@ -268,7 +273,7 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	allStreams := func(ctx context.Context, _ client.Object) []reconcile.Request {
 		names := map[string]bool{}
 		list := samples.NewList(samples.ImageStreamGVK)
-		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace)); err == nil {
+		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace), client.UnsafeDisableDeepCopy); err == nil { // names only
 			for _, i := range list.Items {
 				names[i.GetName()] = true
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 	"github.com/openshift/cluster-samples-operator/internal/mirror"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
+	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
 
 // The `mirror mapping` destinations are what the operator writes into image streams.
@@ -22,7 +23,7 @@ func TestMirrorMappingMatchesImageStreams(t *testing.T) {
 	n := 0
 	// Every image the mirror commands list, jenkins included.
 	jenkins := 0
-	for _, e := range mirror.FromMap(imports.AllImages(set.ImageStreams), nil) {
+	for _, e := range mirror.FromMap(imports.AllImages(testenv.Parsed(t, set.ImageStreams)), nil) {
 		if strings.HasPrefix(e.Stream, "jenkins") {
 			jenkins++
 		}

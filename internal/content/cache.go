@@ -5,8 +5,6 @@ import (
 	"path"
 	"strings"
 	"sync"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Source loads content when asked and keeps what it loaded: the layout of the tree, and
@@ -34,7 +32,7 @@ type Source struct {
 	counts map[string][2]int
 }
 
-// Names is the name of every sample of every architecture (with nil objects): what
+// Names is the name of every sample of every architecture (a NameSet): what
 // Removed and the Config's deletion may delete. Loaded once, then only the names stay.
 func (s *Source) Names() (*Set, error) {
 	s.mu.Lock()
@@ -47,15 +45,11 @@ func (s *Source) Names() (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	names = &Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
+	sets := make([]*Set, 0, len(inv.Arches))
 	for _, set := range inv.Arches {
-		for n := range set.ImageStreams {
-			names.ImageStreams[n] = nil
-		}
-		for n := range set.Templates {
-			names.Templates[n] = nil
-		}
+		sets = append(sets, set)
 	}
+	names = NameSet(sets...)
 	s.mu.Lock()
 	s.names = names
 	s.mu.Unlock()

@@ -48,21 +48,22 @@ func TestEmbeddedTemplatesReferenceExistingTags(t *testing.T) {
 	checked := 0
 	for arch, set := range inv.Arches {
 		has := map[string]bool{}
-		for name, is := range set.ImageStreams {
+		imageStreams, err := Objects(set.ImageStreams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, is := range imageStreams {
 			tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
 			for _, tag := range tags {
 				has[name+":"+tag.(map[string]any)["name"].(string)] = true
 			}
 		}
-		for name, tpl := range set.Templates {
-			if _, kept := tpl.Object["objects"]; kept {
-				t.Errorf("%s template %s keeps its objects parsed in the set", arch, name)
-			}
-			objs, err := set.TemplateObjects(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, ref := range istRefs(objs) {
+		templates, err := Objects(set.Templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, tpl := range templates {
+			for _, ref := range istRefs(tpl.Object["objects"]) {
 				checked++
 				if !has[ref] {
 					t.Errorf("%s template %s uses %s, which the set lacks", arch, name, ref)

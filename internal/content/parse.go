@@ -16,46 +16,54 @@ import (
 )
 
 // Set is the content of one architecture, by object name.
+//
+// Each object is kept as the compact JSON it parsed to (Raw) and parsed afresh on
+// each use: parsed into maps, the content cost several times its bytes and was most
+// of the operator's heap with large content (make bench, heap profiles), while a pass
+// over samples already in place reads no content object at all.
 type Set struct {
-	ImageStreams map[string]*unstructured.Unstructured
-	// Templates hold each template without its objects: those are most of the content's
-	// bytes, and only a write of the template reads them (TemplateObjects). Kept parsed,
-	// they made the content most of the operator's heap: two thirds of it with 2,000
-	// samples (make bench, heap profile).
-	Templates map[string]*unstructured.Unstructured
-	// objects holds each template's objects as compact JSON.
-	objects map[string][]byte
+	ImageStreams map[string]Raw
+	Templates    map[string]Raw
 }
 
-// TemplateObjects returns a template's objects, parsed afresh (the caller may keep or
-// change them); nil when the template has none.
-func (s *Set) TemplateObjects(name string) ([]any, error) {
-	raw, ok := s.objects[name]
-	if !ok {
-		return nil, nil
+// Raw is one content object as compact JSON. A nil Raw stands for a name only (Names,
+// the objects Removed may delete).
+type Raw []byte
+
+// Object parses the object afresh: the caller may keep or change it.
+func (r Raw) Object() (*unstructured.Unstructured, error) {
+	obj := &unstructured.Unstructured{}
+	if err := utiljson.Unmarshal(r, &obj.Object); err != nil {
+		return nil, fmt.Errorf("content object: %w", err)
 	}
-	var objs []any
-	if err := utiljson.Unmarshal(raw, &objs); err != nil {
-		return nil, fmt.Errorf("template %s: objects: %w", name, err)
-	}
-	return objs, nil
+	return obj, nil
 }
 
-// setTemplate files a template, its objects apart.
-func (s *Set) setTemplate(obj *unstructured.Unstructured) error {
-	if objs, ok := obj.Object["objects"]; ok {
-		raw, err := json.Marshal(objs)
+// Objects parses every object of m afresh, by name.
+func Objects(m map[string]Raw) (map[string]*unstructured.Unstructured, error) {
+	out := make(map[string]*unstructured.Unstructured, len(m))
+	for name, raw := range m {
+		obj, err := raw.Object()
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if s.objects == nil {
-			s.objects = map[string][]byte{}
-		}
-		s.objects[obj.GetName()] = raw
-		delete(obj.Object, "objects")
+		out[name] = obj
 	}
-	s.Templates[obj.GetName()] = obj
-	return nil
+	return out, nil
+}
+
+// NameSet is a Set of names only (nil Raw), the names of sets.
+func NameSet(sets ...*Set) *Set {
+	out := &Set{ImageStreams: map[string]Raw{}, Templates: map[string]Raw{}}
+	for _, s := range sets {
+		for n := range s.ImageStreams {
+			out.ImageStreams[n] = nil
+		}
+		for n := range s.Templates {
+			out.Templates[n] = nil
+		}
+	}
+	return out
 }
 
 // ImageStreamNames returns the image stream names, sorted.
@@ -121,7 +129,7 @@ func loadFlavor(fsys fs.FS, flavor string) (*Inventory, error) {
 // loadArch reads <dir>/<group>/{imagestreams,templates}/*.json. The layout has a fixed
 // depth, so following symbolic links cannot loop.
 func loadArch(fsys fs.FS, dir string) (*Set, error) {
-	set := &Set{ImageStreams: map[string]*unstructured.Unstructured{}, Templates: map[string]*unstructured.Unstructured{}}
+	set := &Set{ImageStreams: map[string]Raw{}, Templates: map[string]Raw{}}
 	groups, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, &fileError{Path: dir, Err: err}
@@ -156,11 +164,11 @@ func loadArch(fsys fs.FS, dir string) (*Set, error) {
 				if _, dup := dest[obj.GetName()]; dup {
 					return nil, &fileError{Path: p, Err: fmt.Errorf("a second %s named %q", kind, obj.GetName())}
 				}
-				if kind != "Template" {
-					dest[obj.GetName()] = obj
-				} else if err := set.setTemplate(obj); err != nil {
+				raw, err := json.Marshal(obj.Object)
+				if err != nil {
 					return nil, &fileError{Path: p, Err: err}
 				}
+				dest[obj.GetName()] = raw
 			}
 		}
 	}

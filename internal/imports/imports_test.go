@@ -141,7 +141,11 @@ func TestMirrorMapOnRealContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	set, _ := inv.For("x86_64")
-	m := MirrorMap(set.ImageStreams)
+	imageStreams, err := content.Objects(set.ImageStreams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MirrorMap(imageStreams)
 	if len(m) != 265 {
 		t.Errorf("%d entries, want 265", len(m))
 	}

@@ -12,11 +12,12 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/registry"
 )
 
-// Desired is the object the operator wants in the cluster for content object src:
-// namespaced, labelled managed, stamped with the release version, and for image streams
-// pointed at samplesRegistry.
-func Desired(src *unstructured.Unstructured, samplesRegistry, version string) *unstructured.Unstructured {
-	obj := src.DeepCopy()
+// Desired makes obj, a content object parsed for this use (content.Raw.Object), the
+// object the operator wants in the cluster, and returns it: namespaced, labelled
+// managed, stamped with the release version, and for image streams pointed at
+// samplesRegistry. It changes obj rather than a copy: a template's objects are most of
+// the content's bytes.
+func Desired(obj *unstructured.Unstructured, samplesRegistry, version string) *unstructured.Unstructured {
 	obj.SetNamespace(samplesv1.SamplesNamespace)
 	labels := obj.GetLabels()
 	if labels == nil {
@@ -94,7 +95,9 @@ func imageRefs(u *unstructured.Unstructured) map[string]string {
 // ForUpdate is the object to write over actual: desired's content on actual's metadata
 // (so the write is conditional on its resourceVersion and keeps what other tools put
 // there: finalizers, owner references, foreign labels and annotations), keeping the spec
-// tags that exist only in the cluster (user-added or deprecated tags).
+// tags that exist only in the cluster (user-added or deprecated tags). It changes
+// neither argument, and the result shares nothing with actual, which may be the
+// cache's own object.
 func ForUpdate(desired, actual *unstructured.Unstructured) *unstructured.Unstructured {
 	out := desired.DeepCopy()
 	meta, _, _ := unstructured.NestedMap(actual.Object, "metadata")

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 )
@@ -59,7 +57,7 @@ func UnknownSkips(cfg *samplesv1.Config, set *content.Set) string {
 	for _, l := range []struct {
 		field string
 		names []string
-		known map[string]*unstructured.Unstructured
+		known map[string]content.Raw
 	}{
 		{"spec.skippedImagestreams", cfg.Spec.SkippedImagestreams, set.ImageStreams},
 		{"spec.skippedTemplates", cfg.Spec.SkippedTemplates, set.Templates},

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 )
@@ -51,8 +49,8 @@ func TestDecide(t *testing.T) {
 
 func TestUnknownSkips(t *testing.T) {
 	set := &content.Set{
-		ImageStreams: map[string]*unstructured.Unstructured{"ruby": {}},
-		Templates:    map[string]*unstructured.Unstructured{"rails-postgresql-example": {}},
+		ImageStreams: map[string]content.Raw{"ruby": nil},
+		Templates:    map[string]content.Raw{"rails-postgresql-example": nil},
 	}
 	cfg := &samplesv1.Config{Spec: samplesv1.ConfigSpec{SkippedImagestreams: []string{"ruby", "rubby"}, SkippedTemplates: []string{"rails-postgresql-example"}}}
 	if got := UnknownSkips(cfg, set); got != "spec.skippedImagestreams names rubby, which are not samples of this architecture" {

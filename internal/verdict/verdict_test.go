@@ -9,7 +9,6 @@ import (
 	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/bootstrap"
@@ -28,8 +27,8 @@ func config(st samplesv1.ManagementState, archs []string, statusState samplesv1.
 
 func someSet() *content.Set {
 	return &content.Set{
-		ImageStreams: map[string]*unstructured.Unstructured{"ruby": {}},
-		Templates:    map[string]*unstructured.Unstructured{"rails-postgresql-example": {}},
+		ImageStreams: map[string]content.Raw{"ruby": nil},
+		Templates:    map[string]content.Raw{"rails-postgresql-example": nil},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/test/testenv"
 )
@@ -79,7 +80,7 @@ func managedSkipping() samplesv1.ConfigSpec {
 // placeSkipped puts the skipped stream in the cluster as an administrator's own copy.
 func placeSkipped(t *testing.T) {
 	t.Helper()
-	u := inventory.ImageStreams[skippedStream].DeepCopy()
+	u := testenv.Parsed(t, inventory.ImageStreams)[skippedStream]
 	u.SetNamespace(samplesv1.SamplesNamespace)
 	u.SetAnnotations(map[string]string{"admin.example.com/mine": "yes"})
 	u.SetLabels(nil)
@@ -102,7 +103,7 @@ func skippedIntact(t *testing.T) bool {
 func countSamples(t *testing.T, version string) int {
 	t.Helper()
 	n := 0
-	for gvk, want := range map[bool]map[string]*unstructured.Unstructured{true: inventory.ImageStreams, false: inventory.Templates} {
+	for gvk, want := range map[bool]map[string]content.Raw{true: inventory.ImageStreams, false: inventory.Templates} {
 		kind := samples.TemplateGVK
 		if gvk {
 			kind = samples.ImageStreamGVK

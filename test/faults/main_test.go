@@ -125,7 +125,7 @@ func cleanCluster(t *testing.T) {
 func missing(t *testing.T, version string, skipped ...string) []string {
 	t.Helper()
 	var out []string
-	for gvk, want := range map[schema.GroupVersionKind]map[string]*unstructured.Unstructured{samples.ImageStreamGVK: inventory.ImageStreams, samples.TemplateGVK: inventory.Templates} {
+	for gvk, want := range map[schema.GroupVersionKind]map[string]content.Raw{samples.ImageStreamGVK: inventory.ImageStreams, samples.TemplateGVK: inventory.Templates} {
 		have := testenv.ListSamples(t, env.Client, gvk)
 		for name := range want {
 			if slices.Contains(skipped, name) {

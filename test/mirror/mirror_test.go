@@ -83,7 +83,7 @@ func embeddedEntries(t *testing.T) []mirror.Entry {
 		t.Fatal(err)
 	}
 	set, _ := inv.For("x86_64")
-	return mirror.FromMap(imports.AllImages(set.ImageStreams), nil)
+	return mirror.FromMap(imports.AllImages(testenv.Parsed(t, set.ImageStreams)), nil)
 }
 
 func TestImagesAndMapping(t *testing.T) {

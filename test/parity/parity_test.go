@@ -98,8 +98,9 @@ func TestBuiltInMatchesTheRealSamples(t *testing.T) {
 		if a, b := got.TemplateNames(), want.TemplateNames(); !reflect.DeepEqual(a, b) {
 			t.Errorf("%s templates differ:\n built-in %v\n real     %v", arch, a, b)
 		}
-		for name, w := range want.ImageStreams {
-			g, ok := got.ImageStreams[name]
+		gotStreams := testenv.Parsed(t, got.ImageStreams)
+		for name, w := range testenv.Parsed(t, want.ImageStreams) {
+			g, ok := gotStreams[name]
 			if !ok {
 				continue
 			}
@@ -115,8 +116,9 @@ func TestBuiltInMatchesTheRealSamples(t *testing.T) {
 				t.Errorf("%s image stream %s: lookupPolicy.local %v, real %v", arch, name, gl, wl)
 			}
 		}
-		for name, w := range want.Templates {
-			g, ok := got.Templates[name]
+		gotTemplates := testenv.Parsed(t, got.Templates)
+		for name, w := range testenv.Parsed(t, want.Templates) {
+			g, ok := gotTemplates[name]
 			if !ok {
 				continue
 			}
@@ -131,7 +133,7 @@ func TestBuiltInMatchesTheRealSamples(t *testing.T) {
 	// What a disconnected cluster mirrors is the same.
 	gotSet, _ := builtIn.For("x86_64")
 	wantSet, _ := real.For("x86_64")
-	gotMap, wantMap := imports.MirrorMap(gotSet.ImageStreams), imports.MirrorMap(wantSet.ImageStreams)
+	gotMap, wantMap := imports.MirrorMap(testenv.Parsed(t, gotSet.ImageStreams)), imports.MirrorMap(testenv.Parsed(t, wantSet.ImageStreams))
 	if !reflect.DeepEqual(gotMap, wantMap) {
 		t.Errorf("imagestreamtag-to-image differs: built-in %d entries, real %d", len(gotMap), len(wantMap))
 	}

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -179,6 +180,7 @@ type matrix struct {
 	started  int
 	token    string
 	inv      *content.Set
+	streams  map[string]*unstructured.Unstructured // inv's image streams, parsed
 	// failing are the images the registry refuses to have (and deleted).
 	failing    map[string]bool
 	brokenSets []string
@@ -225,6 +227,7 @@ func newMatrix(t *testing.T, promtool string, disconnected bool) *matrix {
 	inv, err := content.Load(os.DirFS(samplesTree))
 	must(t, err)
 	m.inv, _ = inv.For(samplesv1.X86Architecture)
+	m.streams = testenv.Parsed(t, m.inv.ImageStreams)
 	m.adminKube = env.AdminKubeconfig(t, t.TempDir())
 	m.token = serviceAccountToken(t, monitoringNamespace, "prometheus-k8s")
 	for range 2 {
@@ -736,7 +739,7 @@ func (m *matrix) inState(s samplesv1.ManagementState, reason string) func(*obser
 // refsOf are the DockerImage references of a content image stream's tags; tag limits
 // them to one tag.
 func (m *matrix) refsOf(stream, tag string) []string {
-	src := m.inv.ImageStreams[stream]
+	src := m.streams[stream]
 	if src == nil {
 		m.t.Fatalf("no image stream %s in the samples", stream)
 	}
@@ -795,10 +798,10 @@ func (m *matrix) aliasStream() (stream, target string) {
 			continue
 		}
 		kinds := map[string]string{}
-		for tg := range imagestream.Tags(m.inv.ImageStreams[name]) {
+		for tg := range imagestream.Tags(m.streams[name]) {
 			kinds[tg.Name] = tg.FromKind
 		}
-		for tg := range imagestream.Tags(m.inv.ImageStreams[name]) {
+		for tg := range imagestream.Tags(m.streams[name]) {
 			if tg.FromKind != "ImageStreamTag" {
 				continue
 			}

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
+	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 )
@@ -243,4 +244,15 @@ func ListSamples(t testing.TB, c client.Client, gvk schema.GroupVersionKind, opt
 		out[list.Items[i].GetName()] = &list.Items[i]
 	}
 	return out
+}
+
+// Parsed is content objects parsed, by name (content.Objects); t fails on one that
+// does not parse.
+func Parsed(t testing.TB, raws map[string]content.Raw) map[string]*unstructured.Unstructured {
+	t.Helper()
+	objs, err := content.Objects(raws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
 }

@@ -39,8 +39,10 @@ const settle = 10 * time.Second
 
 // row is one scenario's figures.
 type row struct {
-	Scenario       string  `json:"scenario"`
-	Samples        int     `json:"samples"`
+	Scenario string `json:"scenario"`
+	Samples  int    `json:"samples"`
+	// ContentMiB is the size of the scenario's x86_64 content files.
+	ContentMiB     float64 `json:"contentMiB"`
 	ForeignObjects int     `json:"foreignObjects"`
 	ConvergeSec    float64 `json:"convergeSeconds"`
 	// ConvergeCPUSec is the CPU the operator used from its start to convergence: its
@@ -93,9 +95,11 @@ func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 			return r, fmt.Errorf("building the content: %w", err)
 		}
 	}
-	if r.Samples, err = countSamples(assets); err != nil {
+	var contentBytes int64
+	if r.Samples, contentBytes, err = countSamples(assets); err != nil {
 		return r, err
 	}
+	r.ContentMiB = float64(contentBytes) / (1 << 20)
 	policy, auditLog := filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "audit.log")
 	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
 		return r, err
@@ -186,7 +190,9 @@ func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 			}
 			// What the heap holds at ready and at convergence (near the peak), as of
 			// the last collection: no gc=1, which would change what is measured.
-			_ = fetch("http://"+healthAddr+"/debug/pprof/heap", filepath.Join(f.profileDir, "heap-"+s.name+"-ready.pb.gz"))
+			if f.phaseProfiles {
+				_ = fetch("http://"+healthAddr+"/debug/pprof/heap", filepath.Join(f.profileDir, "heap-"+s.name+"-ready.pb.gz"))
+			}
 		}
 		err := env.Client.Get(ctx, client.ObjectKey{Name: samplesv1.ConfigName}, cfg)
 		if err == nil && created.IsZero() {
@@ -194,7 +200,9 @@ func measure(s scenario, f flags, floor floorBinaries) (row, error) {
 		}
 		if err == nil && conditions.IsTrue(cfg.Status.Conditions, samplesv1.SamplesExist) {
 			converged = time.Now()
-			_ = fetch("http://"+healthAddr+"/debug/pprof/heap", filepath.Join(f.profileDir, "heap-"+s.name+"-converged.pb.gz"))
+			if f.phaseProfiles {
+				_ = fetch("http://"+healthAddr+"/debug/pprof/heap", filepath.Join(f.profileDir, "heap-"+s.name+"-converged.pb.gz"))
+			}
 			if r.ConvergeCPUSec, err = cpuSeconds(pid); err != nil {
 				return r, err
 			}

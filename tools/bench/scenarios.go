@@ -64,16 +64,21 @@ func scenarioNamed(name string, f flags) (scenario, error) {
 
 const arch = "x86_64"
 
-// countSamples counts the image stream and template files of the x86_64 tree.
-func countSamples(root string) (int, error) {
-	n := 0
-	err := filepath.WalkDir(filepath.Join(root, arch), func(path string, d fs.DirEntry, err error) error {
+// countSamples counts the image stream and template files of the x86_64 tree, and
+// their bytes.
+func countSamples(root string) (n int, bytes int64, err error) {
+	err = filepath.WalkDir(filepath.Join(root, arch), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") {
 			n++
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			bytes += info.Size()
 		}
 		return err
 	})
-	return n, err
+	return n, bytes, err
 }
 
 // synthesize writes n samples to out/x86_64: the real tree's files, then copies of them

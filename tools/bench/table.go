@@ -37,6 +37,12 @@ func printTable(w io.Writer, rows []row) {
 				base.Samples, s.Samples, float64(s.Samples)/float64(base.Samples),
 				float64(s.Writes)/float64(base.Writes), float64(s.Writes-base.Writes)/float64(s.Samples-base.Samples),
 				s.ConvergeSec/base.ConvergeSec, s.ConvergeCPUSec/base.ConvergeCPUSec, s.PeakRSSMiB/base.PeakRSSMiB, s.SettledRSSMiB/base.SettledRSSMiB)
+			// The goal: peak memory grows no faster than the content's own bytes.
+			if added := s.ContentMiB - base.ContentMiB; added > 0 {
+				fmt.Fprintf(w, "   content %.2f -> %.2f MiB (+%.2f): peak RSS +%.1f MiB (%.2f MiB per content MiB), peak anon +%.1f MiB (%.2f per content MiB)\n",
+					base.ContentMiB, s.ContentMiB, added, s.PeakRSSMiB-base.PeakRSSMiB, (s.PeakRSSMiB-base.PeakRSSMiB)/added,
+					s.PeakAnonMiB-base.PeakAnonMiB, (s.PeakAnonMiB-base.PeakAnonMiB)/added)
+			}
 		}
 	}
 }

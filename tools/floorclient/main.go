@@ -15,7 +15,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -64,12 +63,12 @@ func run(assets, arch, namespace string) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Creates: map[string]int{}}
-	create := func(src *unstructured.Unstructured, objects []any) error {
-		u := src.DeepCopy()
-		u.SetNamespace(namespace)
-		if objects != nil {
-			u.Object["objects"] = objects
+	create := func(src content.Raw) error {
+		u, err := src.Object()
+		if err != nil {
+			return err
 		}
+		u.SetNamespace(namespace)
 		if err := c.Create(ctx, u); err != nil {
 			return fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
 		}
@@ -77,16 +76,12 @@ func run(assets, arch, namespace string) (*Result, error) {
 		return nil
 	}
 	for _, name := range set.ImageStreamNames() {
-		if err := create(set.ImageStreams[name], nil); err != nil {
+		if err := create(set.ImageStreams[name]); err != nil {
 			return nil, err
 		}
 	}
 	for _, name := range set.TemplateNames() {
-		objs, err := set.TemplateObjects(name)
-		if err != nil {
-			return nil, err
-		}
-		if err := create(set.Templates[name], objs); err != nil {
+		if err := create(set.Templates[name]); err != nil {
 			return nil, err
 		}
 	}
