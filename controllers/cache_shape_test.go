@@ -103,7 +103,7 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 	}
 	var inCache []string
 	for _, gvk := range samples.Kinds() {
-		inCache = append(inCache, cached(samples.NewList(gvk))...)
+		inCache = append(inCache, cached(samples.CachedList(gvk))...)
 	}
 	for _, name := range inCache {
 		if strings.Contains(name, "user-") {
@@ -112,6 +112,29 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 	}
 	if len(inCache) != installed {
 		t.Errorf("the cache holds %d image streams and templates, want the %d samples: %v", len(inCache), installed, inCache)
+	}
+	// What it holds of them is what the decisions read (samples.Cached, samples.Trim):
+	// templates as metadata, no annotation but the version, no tag descriptions.
+	streams, templates := &unstructured.UnstructuredList{}, &metav1.PartialObjectMetadataList{}
+	streams.SetGroupVersionKind(samples.NewList(samples.ImageStreamGVK).GroupVersionKind())
+	templates.SetGroupVersionKind(samples.CachedList(samples.TemplateGVK).GetObjectKind().GroupVersionKind())
+	for _, list := range []client.ObjectList{streams, templates} {
+		if err := mgr.GetCache().List(ctx, list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range templates.Items {
+		if len(m.Annotations) != 1 || m.Annotations[samplesv1.SamplesVersionAnnotation] == "" {
+			t.Errorf("cached template %s has annotations %v, want the version only", m.Name, m.Annotations)
+		}
+	}
+	for _, is := range streams.Items {
+		tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
+		for _, tag := range tags {
+			if _, ok := tag.(map[string]any)["annotations"]; ok {
+				t.Errorf("cached image stream %s keeps tag annotations", is.GetName())
+			}
+		}
 	}
 	for _, name := range cached(&corev1.ConfigMapList{}) {
 		if !strings.HasPrefix(name, samplesv1.OperatorNamespace+"/") {

@@ -613,11 +613,39 @@ func TestUpgrade(t *testing.T) {
 		createConfig(t, managed(), true)
 		waitConverged(t, "4.21.0")
 		op.stop()
+		// What others put on the samples, which the cache does not keep (samples.Trim):
+		// the upgrade's writes start from the server's copy and keep it.
+		ctx := context.Background()
+		for _, gvk := range samples.Kinds() {
+			for _, u := range testenv.ListSamples(t, env.Client, gvk) {
+				ann := u.GetAnnotations()
+				ann["team.example.com/note"] = "ours"
+				u.SetAnnotations(ann)
+				if gvk == samples.ImageStreamGVK {
+					tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
+					tags = append(tags, map[string]any{"name": "team", "annotations": map[string]any{"description": "the team's"},
+						"from": map[string]any{"kind": "DockerImage", "name": "quay.io/team/tool:1"}})
+					_ = unstructured.SetNestedSlice(u.Object, tags, "spec", "tags")
+				}
+				if err := env.Client.Update(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		restartWith(t, "4.22.0")
 		waitConverged(t, "4.22.0")
 		for _, gvk := range samples.Kinds() {
 			for _, u := range testenv.ListSamples(t, env.Client, gvk) {
 				checkManaged(t, u, "4.22.0")
+				if u.GetAnnotations()["team.example.com/note"] != "ours" {
+					t.Errorf("%s %s lost an annotation of others: %v", gvk.Kind, u.GetName(), u.GetAnnotations())
+				}
+				if gvk != samples.ImageStreamGVK {
+					continue
+				}
+				if desc := tagAnnotations(u, "team")["description"]; desc != "the team's" {
+					t.Errorf("image stream %s: the team's tag kept with annotations %q", u.GetName(), desc)
+				}
 			}
 		}
 	})
@@ -836,4 +864,16 @@ func TestSideTasksNeverBlockTheSamples(t *testing.T) {
 		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: samplesv1.OperatorNamespace, Name: samplesv1.MirrorConfigMap}, cm)
 		return err == nil, fmt.Sprint(err)
 	})
+}
+
+// tagAnnotations are the annotations of a spec tag of image stream u.
+func tagAnnotations(u *unstructured.Unstructured, tag string) map[string]any {
+	tags, _, _ := unstructured.NestedSlice(u.Object, "spec", "tags")
+	for _, t := range tags {
+		if m, _ := t.(map[string]any); m["name"] == tag {
+			ann, _ := m["annotations"].(map[string]any)
+			return ann
+		}
+	}
+	return nil
 }

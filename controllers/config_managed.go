@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -148,10 +147,9 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	skipped bool, registry string, registryChanged bool) (pending bool, err error) {
 	key := client.ObjectKey{Namespace: samplesv1.SamplesNamespace, Name: name}
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
-	// The cache's own object, not a copy (the pass reads it; markSkipped and
-	// samples.ForUpdate write copies): a pass over samples in place then allocates
-	// nothing per sample.
-	actual := samples.New(gvk)
+	// The cache's own object, not a copy (the pass only reads it; markSkipped writes a
+	// copy): a pass over samples in place then allocates nothing per sample.
+	actual := samples.Cached(gvk)
 	err = r.Client.Get(ctx, key, actual, client.UnsafeDisableDeepCopy)
 	notFound := apierrors.IsNotFound(err)
 	if err != nil && !notFound {
@@ -175,22 +173,28 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 		}
 		// The cache holds only labelled samples (manager.go): the name is taken by an
 		// object it does not show, one just created or a sample whose label a user
-		// removed. Read it from the server and handle it as any other.
-		actual = samples.New(gvk)
-		if err := r.APIReader.Get(ctx, key, actual); err != nil {
-			return sampleWritten(err, "reading "+what)
-		}
-	}
-	if !samples.NeedsUpdate(desired, actual, registryChanged) {
+		// removed. It is handled as any other, as the server has it.
+	} else if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil
 	}
-	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, actual)), "updating "+what)
+	// The cache keeps only what the decisions read (samples.Cached, samples.Trim): the
+	// write goes over the sample as the server has it, keeping everything others put
+	// on it.
+	server := samples.New(gvk)
+	if err := r.APIReader.Get(ctx, key, server); err != nil {
+		return sampleWritten(err, "reading "+what)
+	}
+	server.SetManagedFields(nil)
+	if !samples.NeedsUpdate(desired, server, registryChanged) {
+		return false, nil
+	}
+	return sampleWritten(r.Client.Update(ctx, samples.ForUpdate(desired, server)), "updating "+what)
 }
 
 // markSkipped labels the sample at key, which the Config skips, as not managed, unless
 // it is already. actual is what the cache holds of it (its own object: it is not
 // changed); notFound tells that it holds nothing.
-func (r *ConfigReconciler) markSkipped(ctx context.Context, key client.ObjectKey, what string, actual *unstructured.Unstructured, notFound bool) (pending bool, err error) {
+func (r *ConfigReconciler) markSkipped(ctx context.Context, key client.ObjectKey, what string, actual client.Object, notFound bool) (pending bool, err error) {
 	if notFound {
 		// An administrator's own copy under a skipped name is unlabelled, so not in
 		// the cache: read it past the cache to mark it, as the stock operator does.
@@ -205,7 +209,7 @@ func (r *ConfigReconciler) markSkipped(ctx context.Context, key client.ObjectKey
 	if actual.GetLabels()[samplesv1.SamplesManagedLabel] == "false" {
 		return false, nil
 	}
-	marked := actual.DeepCopy()
+	marked, _ := actual.DeepCopyObject().(client.Object)
 	labels := marked.GetLabels()
 	if labels == nil {
 		labels = map[string]string{}

@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -68,16 +70,24 @@ func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set,
 	skips := map[schema.GroupVersionKind][]string{samples.ImageStreamGVK: cfg.Spec.SkippedImagestreams, samples.TemplateGVK: cfg.Spec.SkippedTemplates}
 	var out []client.Object
 	for gvk, names := range map[schema.GroupVersionKind]map[string]content.Raw{samples.ImageStreamGVK: set.ImageStreams, samples.TemplateGVK: set.Templates} {
-		list := samples.NewList(gvk)
+		list := samples.CachedList(gvk)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			return nil, fmt.Errorf("listing managed %ss: %w", gvk.Kind, err)
 		}
-		for i := range list.Items {
-			name := list.Items[i].GetName()
-			if _, ours := names[name]; ours && !slices.Contains(skips[gvk], name) && !r.wasDeleted(list.Items[i].GetUID()) {
-				out = append(out, &list.Items[i])
+		err := meta.EachListItem(list, func(item runtime.Object) error {
+			o, ok := item.(client.Object)
+			if !ok {
+				return fmt.Errorf("listing managed %ss: %T is not an object", gvk.Kind, item)
 			}
+			if _, ours := names[o.GetName()]; ours && !slices.Contains(skips[gvk], o.GetName()) && !r.wasDeleted(o.GetUID()) {
+				o.GetObjectKind().SetGroupVersionKind(gvk) // the Delete's and the log's
+				out = append(out, o)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 
 	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -136,10 +137,10 @@ func cacheOptions(operatorNamespace string) cache.Options {
 		// safety net the stock operator has; a pass over unchanged samples writes nothing.
 		SyncPeriod: ptr.To(DefaultResyncPeriod),
 		ByObject: map[client.Object]cache.ByObject{
-			samples.New(samples.ImageStreamGVK): {Namespaces: samplesOnly, Transform: trimSample},
-			samples.New(samples.TemplateGVK):    {Namespaces: samplesOnly, Transform: trimSample},
-			&configv1.ClusterOperator{}:         {Field: fields.OneTermEqualSelector("metadata.name", clusteroperator.Name)},
-			&corev1.ConfigMap{}:                 {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
+			samples.Cached(samples.ImageStreamGVK): {Namespaces: samplesOnly, Transform: trimSample},
+			samples.Cached(samples.TemplateGVK):    {Namespaces: samplesOnly, Transform: trimSample},
+			&configv1.ClusterOperator{}:            {Field: fields.OneTermEqualSelector("metadata.name", clusteroperator.Name)},
+			&corev1.ConfigMap{}:                    {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
 			// The pull secret, and no other secret.
 			&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
 				FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),
@@ -156,10 +157,14 @@ var labeledSamples = func() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }()
 
-// trimSample is the cache transform of image streams and templates (samples.Trim).
+// trimSample is the cache transform of image streams and templates (samples.Trim;
+// templates are cached as metadata only: samples.Cached).
 func trimSample(obj any) (any, error) {
-	if u, ok := obj.(*unstructured.Unstructured); ok {
-		samples.Trim(u)
+	switch o := obj.(type) {
+	case *unstructured.Unstructured:
+		samples.Trim(o)
+	case *metav1.PartialObjectMetadata:
+		samples.TrimMeta(o)
 	}
 	return obj, nil
 }

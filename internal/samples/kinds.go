@@ -1,8 +1,10 @@
 package samples
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // The sample kinds, served by openshift-apiserver. The operator handles them as
@@ -27,4 +29,28 @@ func NewList(gvk schema.GroupVersionKind) *unstructured.UnstructuredList {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	return list
+}
+
+// Cached is an empty object of kind gvk in the form the operator's cache keeps it:
+// image streams whole (trimmed: Trim), templates as their metadata only. Nothing but a
+// template's labels and annotations is read from the cluster (a write starts from the
+// server's copy), and a watch of metadata only also spares decoding every template's
+// objects.
+func Cached(gvk schema.GroupVersionKind) client.Object {
+	if gvk != TemplateGVK {
+		return New(gvk)
+	}
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(gvk)
+	return m
+}
+
+// CachedList is an empty list of kind gvk in the form the cache keeps it (Cached).
+func CachedList(gvk schema.GroupVersionKind) client.ObjectList {
+	if gvk != TemplateGVK {
+		return NewList(gvk)
+	}
+	m := &metav1.PartialObjectMetadataList{}
+	m.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	return m
 }

@@ -5,6 +5,7 @@ package samples
 import (
 	"reflect"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
@@ -64,15 +65,19 @@ func rewriteImageStream(is *unstructured.Unstructured, reg string) {
 // After a samplesRegistry change only the samples whose image references still differ
 // are written, so a pass repeated before the status records the change writes nothing
 // twice.
-func NeedsUpdate(desired, actual *unstructured.Unstructured, registryChanged bool) bool {
-	return registryChanged && !reflect.DeepEqual(imageRefs(desired), imageRefs(actual)) ||
-		!Current(actual, desired.GetAnnotations()[samplesv1.SamplesVersionAnnotation])
+func NeedsUpdate(desired *unstructured.Unstructured, actual metav1.Object, registryChanged bool) bool {
+	if !Current(actual, desired.GetAnnotations()[samplesv1.SamplesVersionAnnotation]) {
+		return true
+	}
+	// Only image streams carry image references (templates are cached as metadata).
+	u, stream := actual.(*unstructured.Unstructured)
+	return registryChanged && stream && !reflect.DeepEqual(imageRefs(desired), imageRefs(u))
 }
 
 // Current tells whether actual carries the managed label and version's annotation: with
 // samplesRegistry unchanged, such a sample needs no update (NeedsUpdate is false for any
 // desired state of that version), so a pass need not build the desired one.
-func Current(actual *unstructured.Unstructured, version string) bool {
+func Current(actual metav1.Object, version string) bool {
 	return actual.GetAnnotations()[samplesv1.SamplesVersionAnnotation] == version &&
 		actual.GetLabels()[samplesv1.SamplesManagedLabel] == "true"
 }

@@ -250,13 +250,17 @@ func TestRealSamplesStoredByTheServerNeedNoUpdate(t *testing.T) {
 }
 
 func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
-	tpl := parse(t, `{"kind":"Template","metadata":{"name":"t","labels":{"a":"b"},"managedFields":[{"manager":"x"}]},
-	  "objects":[{"kind":"Service"}],"parameters":[{"name":"N"}],"message":"m"}`)
+	tpl := parse(t, `{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t","uid":"u","resourceVersion":"7",
+	  "labels":{"a":"b"},"annotations":{"description":"long","samples.operator.openshift.io/version":"4.22.0"},"managedFields":[{"manager":"x"}]},
+	  "objects":[{"kind":"Service"}],"parameters":[{"name":"N"}],"message":"m","labels":{"app":"x"}}`)
 	Trim(tpl)
-	if _, ok := tpl.Object["objects"]; ok || tpl.GetManagedFields() != nil || tpl.GetLabels()["a"] != "b" {
-		t.Errorf("trimmed template = %v", tpl.Object)
+	want := parse(t, `{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t","uid":"u","resourceVersion":"7",
+	  "labels":{"a":"b"},"annotations":{"samples.operator.openshift.io/version":"4.22.0"}}}`)
+	if !reflect.DeepEqual(tpl.Object, want.Object) {
+		t.Errorf("trimmed template = %v, want %v", tpl.Object, want.Object)
 	}
-	is := parse(t, `{"kind":"ImageStream","metadata":{"name":"r"},"spec":{"tags":[{"name":"a"}]},
+	is := parse(t, `{"kind":"ImageStream","metadata":{"name":"r","annotations":{"openshift.io/display-name":"R"}},"spec":{"tags":[{"name":"a",
+	  "annotations":{"description":"long"},"from":{"kind":"DockerImage","name":"q.io/r:1"},"importPolicy":{"importMode":"PreserveOriginal"}}]},
 	  "status":{"tags":[{"tag":"a","items":[{"generation":3},{"generation":2},{"generation":1}],"conditions":[{"type":"ImportSuccess","status":"False","generation":4}]}]}}`)
 	Trim(is)
 	st, _, _ := unstructured.NestedSlice(is.Object, "status", "tags")
@@ -267,7 +271,12 @@ func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
 	if conds := tag["conditions"].([]any); len(conds) != 1 {
 		t.Errorf("conditions = %v", conds)
 	}
-	if spec, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags"); len(spec) != 1 {
-		t.Errorf("spec tags = %v", spec)
+	spec, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
+	if wantTag := map[string]any{"name": "a", "from": map[string]any{"kind": "DockerImage", "name": "q.io/r:1"},
+		"importPolicy": map[string]any{"importMode": "PreserveOriginal"}}; len(spec) != 1 || !reflect.DeepEqual(spec[0], wantTag) {
+		t.Errorf("spec tags = %v, want [%v]", spec, wantTag)
+	}
+	if is.GetAnnotations() != nil {
+		t.Errorf("annotations = %v, want none", is.GetAnnotations())
 	}
 }
