@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	configv1 "github.com/openshift/api/config/v1"
+	imagev1 "github.com/openshift/api/image/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -114,10 +115,10 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		t.Errorf("the cache holds %d image streams and templates, want the %d samples: %v", len(inCache), installed, inCache)
 	}
 	// What it holds of them is what the decisions read (samples.Cached, samples.Trim):
-	// templates as metadata, no annotation but the version, no tag descriptions.
-	streams, templates := &unstructured.UnstructuredList{}, &metav1.PartialObjectMetadataList{}
-	streams.SetGroupVersionKind(samples.NewList(samples.ImageStreamGVK).GroupVersionKind())
-	templates.SetGroupVersionKind(samples.CachedList(samples.TemplateGVK).GetObjectKind().GroupVersionKind())
+	// image streams typed, templates as metadata, no annotation but the version, no tag
+	// descriptions.
+	streams, _ := samples.CachedList(samples.ImageStreamGVK).(*imagev1.ImageStreamList)
+	templates, _ := samples.CachedList(samples.TemplateGVK).(*metav1.PartialObjectMetadataList)
 	for _, list := range []client.ObjectList{streams, templates} {
 		if err := mgr.GetCache().List(ctx, list); err != nil {
 			t.Fatal(err)
@@ -129,12 +130,14 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 		}
 	}
 	for _, is := range streams.Items {
-		tags, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
-		for _, tag := range tags {
-			if _, ok := tag.(map[string]any)["annotations"]; ok {
-				t.Errorf("cached image stream %s keeps tag annotations", is.GetName())
+		for _, tag := range is.Spec.Tags {
+			if tag.Annotations != nil {
+				t.Errorf("cached image stream %s keeps tag annotations", is.Name)
 			}
 		}
+	}
+	if len(streams.Items) == 0 || len(templates.Items) == 0 {
+		t.Errorf("cached: %d image streams, %d templates", len(streams.Items), len(templates.Items))
 	}
 	for _, name := range cached(&corev1.ConfigMapList{}) {
 		if !strings.HasPrefix(name, samplesv1.OperatorNamespace+"/") {

@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -105,17 +104,13 @@ func (r *ImportReconciler) failures(ctx context.Context, name string) (*imagev1.
 	if source == nil || err != nil {
 		return nil, nil, err
 	}
-	// The cache's own object: it is only read, into a typed copy.
-	u := samples.New(samples.ImageStreamGVK)
-	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, u, client.UnsafeDisableDeepCopy)
+	// The cache's own object (samples.Cached): it is only read.
+	is := &imagev1.ImageStream{}
+	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, is, client.UnsafeDisableDeepCopy)
 	if apierrors.IsNotFound(err) {
 		return nil, nil, nil
 	} else if err != nil {
 		return nil, nil, err
-	}
-	is := &imagev1.ImageStream{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, is); err != nil {
-		return nil, nil, fmt.Errorf("reading image stream %s: %w", name, err)
 	}
 	// Only the content's tags are the operator's to report and retry; a tag an
 	// administrator added is left to them.
@@ -272,7 +267,7 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	allStreams := func(ctx context.Context, _ client.Object) []reconcile.Request {
 		names := map[string]bool{}
-		list := samples.NewList(samples.ImageStreamGVK)
+		list := &imagev1.ImageStreamList{}
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace), client.UnsafeDisableDeepCopy); err == nil { // names only
 			for _, i := range list.Items {
 				names[i.GetName()] = true
@@ -291,7 +286,7 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(string(ImportController)).
-		Watches(samples.New(samples.ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
+		Watches(samples.Cached(samples.ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)

@@ -7,7 +7,6 @@ import (
 	configv1 "github.com/openshift/api/config/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -157,14 +156,11 @@ var labeledSamples = func() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }()
 
-// trimSample is the cache transform of image streams and templates (samples.Trim;
-// templates are cached as metadata only: samples.Cached).
+// trimSample is the cache transform of image streams and templates (samples.Cached,
+// samples.Trim).
 func trimSample(obj any) (any, error) {
-	switch o := obj.(type) {
-	case *unstructured.Unstructured:
+	if o, ok := obj.(metav1.Object); ok {
 		samples.Trim(o)
-	case *metav1.PartialObjectMetadata:
-		samples.TrimMeta(o)
 	}
 	return obj, nil
 }

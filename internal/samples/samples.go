@@ -5,6 +5,7 @@ package samples
 import (
 	"reflect"
 
+	imagev1 "github.com/openshift/api/image/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -69,9 +70,28 @@ func NeedsUpdate(desired *unstructured.Unstructured, actual metav1.Object, regis
 	if !Current(actual, desired.GetAnnotations()[samplesv1.SamplesVersionAnnotation]) {
 		return true
 	}
-	// Only image streams carry image references (templates are cached as metadata).
-	u, stream := actual.(*unstructured.Unstructured)
-	return registryChanged && stream && !reflect.DeepEqual(imageRefs(desired), imageRefs(u))
+	return registryChanged && !reflect.DeepEqual(imageRefs(desired), refsOf(actual))
+}
+
+// refsOf are imageRefs of actual, as the server has it (unstructured) or as the cache
+// keeps it (a typed image stream; a template's metadata has none).
+func refsOf(actual metav1.Object) map[string]string {
+	switch a := actual.(type) {
+	case *unstructured.Unstructured:
+		return imageRefs(a)
+	case *imagev1.ImageStream:
+		out := map[string]string{}
+		if a.Spec.DockerImageRepository != "" {
+			out[""] = a.Spec.DockerImageRepository
+		}
+		for _, t := range a.Spec.Tags {
+			if t.From != nil && t.From.Kind == "DockerImage" {
+				out[t.Name] = t.From.Name
+			}
+		}
+		return out
+	}
+	return map[string]string{}
 }
 
 // Current tells whether actual carries the managed label and version's annotation: with

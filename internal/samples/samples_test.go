@@ -10,10 +10,13 @@ import (
 	imagev1 "github.com/openshift/api/image/v1"
 	templatev1 "github.com/openshift/api/template/v1"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
+	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 )
 
@@ -250,33 +253,57 @@ func TestRealSamplesStoredByTheServerNeedNoUpdate(t *testing.T) {
 }
 
 func TestTrimKeepsWhatTheOperatorReads(t *testing.T) {
-	tpl := parse(t, `{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t","uid":"u","resourceVersion":"7",
-	  "labels":{"a":"b"},"annotations":{"description":"long","samples.operator.openshift.io/version":"4.22.0"},"managedFields":[{"manager":"x"}]},
-	  "objects":[{"kind":"Service"}],"parameters":[{"name":"N"}],"message":"m","labels":{"app":"x"}}`)
+	tpl := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "t", UID: "u", ResourceVersion: "7", Labels: map[string]string{"a": "b"},
+		Annotations:   map[string]string{"description": "long", samplesv1.SamplesVersionAnnotation: "4.22.0"},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "x"}}}}
 	Trim(tpl)
-	want := parse(t, `{"apiVersion":"template.openshift.io/v1","kind":"Template","metadata":{"name":"t","uid":"u","resourceVersion":"7",
-	  "labels":{"a":"b"},"annotations":{"samples.operator.openshift.io/version":"4.22.0"}}}`)
-	if !reflect.DeepEqual(tpl.Object, want.Object) {
-		t.Errorf("trimmed template = %v, want %v", tpl.Object, want.Object)
+	want := metav1.ObjectMeta{Name: "t", UID: "u", ResourceVersion: "7", Labels: map[string]string{"a": "b"},
+		Annotations: map[string]string{samplesv1.SamplesVersionAnnotation: "4.22.0"}}
+	if !reflect.DeepEqual(tpl.ObjectMeta, want) {
+		t.Errorf("trimmed template metadata = %+v, want %+v", tpl.ObjectMeta, want)
 	}
-	is := parse(t, `{"kind":"ImageStream","metadata":{"name":"r","annotations":{"openshift.io/display-name":"R"}},"spec":{"tags":[{"name":"a",
-	  "annotations":{"description":"long"},"from":{"kind":"DockerImage","name":"q.io/r:1"},"importPolicy":{"importMode":"PreserveOriginal"}}]},
-	  "status":{"tags":[{"tag":"a","items":[{"generation":3},{"generation":2},{"generation":1}],"conditions":[{"type":"ImportSuccess","status":"False","generation":4}]}]}}`)
+	policy := imagev1.TagImportPolicy{ImportMode: imagev1.ImportModePreserveOriginal}
+	from := &corev1.ObjectReference{Kind: "DockerImage", Name: "q.io/r:1"}
+	is := &imagev1.ImageStream{
+		ObjectMeta: metav1.ObjectMeta{Name: "r", Annotations: map[string]string{"openshift.io/display-name": "R"}},
+		Spec: imagev1.ImageStreamSpec{Tags: []imagev1.TagReference{{Name: "a", Annotations: map[string]string{"description": "long"},
+			From: from, ImportPolicy: policy}}},
+		Status: imagev1.ImageStreamStatus{Tags: []imagev1.NamedTagEventList{{Tag: "a",
+			Items:      []imagev1.TagEvent{{Generation: 3}, {Generation: 2}, {Generation: 1}},
+			Conditions: []imagev1.TagEventCondition{{Type: imagev1.ImportSuccess, Status: corev1.ConditionFalse, Generation: 4}}}}},
+	}
 	Trim(is)
-	st, _, _ := unstructured.NestedSlice(is.Object, "status", "tags")
-	tag := st[0].(map[string]any)
-	if items := tag["items"].([]any); len(items) != 1 || items[0].(map[string]any)["generation"] != int64(3) {
-		t.Errorf("items = %v; want the newest only", items)
+	tag := is.Status.Tags[0]
+	if len(tag.Items) != 1 || tag.Items[0].Generation != 3 {
+		t.Errorf("items = %v; want the newest only", tag.Items)
 	}
-	if conds := tag["conditions"].([]any); len(conds) != 1 {
-		t.Errorf("conditions = %v", conds)
+	if len(tag.Conditions) != 1 {
+		t.Errorf("conditions = %v", tag.Conditions)
 	}
-	spec, _, _ := unstructured.NestedSlice(is.Object, "spec", "tags")
-	if wantTag := map[string]any{"name": "a", "from": map[string]any{"kind": "DockerImage", "name": "q.io/r:1"},
-		"importPolicy": map[string]any{"importMode": "PreserveOriginal"}}; len(spec) != 1 || !reflect.DeepEqual(spec[0], wantTag) {
-		t.Errorf("spec tags = %v, want [%v]", spec, wantTag)
+	if wantTag := (imagev1.TagReference{Name: "a", From: from, ImportPolicy: policy}); len(is.Spec.Tags) != 1 || !reflect.DeepEqual(is.Spec.Tags[0], wantTag) {
+		t.Errorf("spec tags = %+v, want [%+v]", is.Spec.Tags, wantTag)
 	}
-	if is.GetAnnotations() != nil {
-		t.Errorf("annotations = %v, want none", is.GetAnnotations())
+	if is.Annotations != nil {
+		t.Errorf("annotations = %v, want none", is.Annotations)
+	}
+}
+
+// The cache keeps image streams typed: a registry change is seen on them as on the
+// server's unstructured copy.
+func TestNeedsUpdateReadsTypedStreams(t *testing.T) {
+	desired := Desired(parse(t, ruby), "", "4.22.0")
+	typed := &imagev1.ImageStream{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(desired.Object, typed); err != nil {
+		t.Fatal(err)
+	}
+	if NeedsUpdate(desired, typed, true) {
+		t.Error("a stream already at the registry needs an update")
+	}
+	moved := Desired(parse(t, ruby), "mirror.example.com:5000", "4.22.0")
+	if !NeedsUpdate(moved, typed, true) || !NeedsUpdate(moved, desired, true) {
+		t.Error("a registry change is not seen")
+	}
+	if NeedsUpdate(moved, typed, false) {
+		t.Error("without a registry change, a current stream needs an update")
 	}
 }
