@@ -104,7 +104,7 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 	}
 	var inCache []string
 	for _, gvk := range samples.Kinds() {
-		inCache = append(inCache, cached(samples.CachedList(gvk))...)
+		inCache = append(inCache, cached(cachedSamples(gvk))...)
 	}
 	for _, name := range inCache {
 		if strings.Contains(name, "user-") {
@@ -114,11 +114,11 @@ func TestCacheHoldsOnlyWhatTheOperatorManages(t *testing.T) {
 	if len(inCache) != installed {
 		t.Errorf("the cache holds %d image streams and templates, want the %d samples: %v", len(inCache), installed, inCache)
 	}
-	// What it holds of them is what the decisions read (samples.Cached, samples.Trim):
+	// What it holds of them is what the decisions read (cachedSample, samples.Trim):
 	// image streams typed, templates as metadata, no annotation but the version, no tag
 	// descriptions.
-	streams, _ := samples.CachedList(samples.ImageStreamGVK).(*imagev1.ImageStreamList)
-	templates, _ := samples.CachedList(samples.TemplateGVK).(*metav1.PartialObjectMetadataList)
+	streams, _ := cachedSamples(samples.ImageStreamGVK).(*imagev1.ImageStreamList)
+	templates, _ := cachedSamples(samples.TemplateGVK).(*metav1.PartialObjectMetadataList)
 	for _, list := range []client.ObjectList{streams, templates} {
 		if err := mgr.GetCache().List(ctx, list); err != nil {
 			t.Fatal(err)

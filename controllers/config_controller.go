@@ -246,8 +246,8 @@ func (r *ConfigReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(string(ConfigController)).
 		For(&samplesv1.Config{}, builder.WithPredicates(isClusterConfig)).
-		Watches(samples.Cached(samples.ImageStreamGVK), toConfig, inSamplesNamespace).
-		Watches(samples.Cached(samples.TemplateGVK), toConfig, inSamplesNamespace).
+		Watches(cachedSample(samples.ImageStreamGVK), toConfig, inSamplesNamespace).
+		Watches(cachedSample(samples.TemplateGVK), toConfig, inSamplesNamespace).
 		Watches(&corev1.ConfigMap{}, toConfig, only(func(o client.Object) bool {
 			return isImportErrorConfigMap(o, r.OperatorNamespace) || (o.GetNamespace() == r.OperatorNamespace && (o.GetName() == samplesv1.MirrorConfigMap || o.GetName() == samplesv1.AllImagesConfigMap))
 		})).

@@ -149,7 +149,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	what := fmt.Sprintf("%s %s/%s", gvk.Kind, key.Namespace, key.Name)
 	// The cache's own object, not a copy (the pass only reads it; markSkipped writes a
 	// copy): a pass over samples in place then allocates nothing per sample.
-	actual := samples.Cached(gvk)
+	actual := cachedSample(gvk)
 	err = r.Client.Get(ctx, key, actual, client.UnsafeDisableDeepCopy)
 	notFound := apierrors.IsNotFound(err)
 	if err != nil && !notFound {
@@ -177,7 +177,7 @@ func (r *ConfigReconciler) syncSample(ctx context.Context, gvk schema.GroupVersi
 	} else if !samples.NeedsUpdate(desired, actual, registryChanged) {
 		return false, nil
 	}
-	// The cache keeps only what the decisions read (samples.Cached, samples.Trim): the
+	// The cache keeps only what the decisions read (cachedSample, samples.Trim): the
 	// write goes over the sample as the server has it, keeping everything others put
 	// on it.
 	server := samples.New(gvk)

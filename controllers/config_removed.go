@@ -70,7 +70,7 @@ func (r *ConfigReconciler) managedSamples(ctx context.Context, set *content.Set,
 	skips := map[schema.GroupVersionKind][]string{samples.ImageStreamGVK: cfg.Spec.SkippedImagestreams, samples.TemplateGVK: cfg.Spec.SkippedTemplates}
 	var out []client.Object
 	for gvk, names := range map[schema.GroupVersionKind]map[string]content.Raw{samples.ImageStreamGVK: set.ImageStreams, samples.TemplateGVK: set.Templates} {
-		list := samples.CachedList(gvk)
+		list := cachedSamples(gvk)
 		if err := r.Client.List(ctx, list, client.InNamespace(samplesv1.SamplesNamespace),
 			client.MatchingLabels{samplesv1.SamplesManagedLabel: "true"}); err != nil {
 			return nil, fmt.Errorf("listing managed %ss: %w", gvk.Kind, err)

@@ -104,7 +104,7 @@ func (r *ImportReconciler) failures(ctx context.Context, name string) (*imagev1.
 	if source == nil || err != nil {
 		return nil, nil, err
 	}
-	// The cache's own object (samples.Cached): it is only read.
+	// The cache's own object (cachedSample): it is only read.
 	is := &imagev1.ImageStream{}
 	err = r.Client.Get(ctx, types.NamespacedName{Namespace: samplesv1.SamplesNamespace, Name: name}, is, client.UnsafeDisableDeepCopy)
 	if apierrors.IsNotFound(err) {
@@ -286,7 +286,7 @@ func (r *ImportReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(string(ImportController)).
-		Watches(samples.Cached(samples.ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
+		Watches(cachedSample(samples.ImageStreamGVK), handler.EnqueueRequestsFromMapFunc(toStream), inNamespace(samplesv1.SamplesNamespace)).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(toStream), only(func(o client.Object) bool { return isImportErrorConfigMap(o, r.OperatorNamespace) })).
 		Watches(&samplesv1.Config{}, handler.EnqueueRequestsFromMapFunc(allStreams), builder.WithPredicates(isClusterConfig)).
 		Complete(rec)

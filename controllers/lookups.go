@@ -3,14 +3,18 @@ package controllers
 import (
 	"context"
 
+	imagev1 "github.com/openshift/api/image/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
 	"github.com/openshift/cluster-samples-operator/internal/credentials"
+	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
 )
 
@@ -69,4 +73,28 @@ func pullSecretVerdict(ctx context.Context, c client.Reader) (credentials.Verdic
 		return credentials.Verdict{}, err
 	}
 	return credentials.Judge(true, secret.Data[credentials.SecretKey]), nil
+}
+
+// cachedSample is an empty object of kind gvk in the form the operator's cache keeps it:
+// image streams typed (a typed stream costs a fraction of its JSON decoded into maps),
+// templates as their metadata only (nothing else of a template is read from the
+// cluster, and a watch of metadata only spares decoding every template's objects).
+// Both are trimmed (samples.Trim). A write over a sample starts from the server's copy.
+func cachedSample(gvk schema.GroupVersionKind) client.Object {
+	if gvk == samples.ImageStreamGVK {
+		return &imagev1.ImageStream{}
+	}
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(gvk)
+	return m
+}
+
+// cachedSamples is an empty list of kind gvk in the form the cache keeps it (cachedSample).
+func cachedSamples(gvk schema.GroupVersionKind) client.ObjectList {
+	if gvk == samples.ImageStreamGVK {
+		return &imagev1.ImageStreamList{}
+	}
+	m := &metav1.PartialObjectMetadataList{}
+	m.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	return m
 }

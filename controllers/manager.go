@@ -136,10 +136,10 @@ func cacheOptions(operatorNamespace string) cache.Options {
 		// safety net the stock operator has; a pass over unchanged samples writes nothing.
 		SyncPeriod: ptr.To(DefaultResyncPeriod),
 		ByObject: map[client.Object]cache.ByObject{
-			samples.Cached(samples.ImageStreamGVK): {Namespaces: samplesOnly, Transform: trimSample},
-			samples.Cached(samples.TemplateGVK):    {Namespaces: samplesOnly, Transform: trimSample},
-			&configv1.ClusterOperator{}:            {Field: fields.OneTermEqualSelector("metadata.name", clusteroperator.Name)},
-			&corev1.ConfigMap{}:                    {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
+			cachedSample(samples.ImageStreamGVK): {Namespaces: samplesOnly, Transform: trimSample},
+			cachedSample(samples.TemplateGVK):    {Namespaces: samplesOnly, Transform: trimSample},
+			&configv1.ClusterOperator{}:          {Field: fields.OneTermEqualSelector("metadata.name", clusteroperator.Name)},
+			&corev1.ConfigMap{}:                  {Namespaces: map[string]cache.Config{operatorNamespace: {}}},
 			// The pull secret, and no other secret.
 			&corev1.Secret{}: {Namespaces: map[string]cache.Config{credentials.SecretNamespace: {
 				FieldSelector: fields.OneTermEqualSelector("metadata.name", credentials.SecretName),

@@ -1,11 +1,8 @@
 package samples
 
 import (
-	imagev1 "github.com/openshift/api/image/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // The sample kinds, served by openshift-apiserver. The operator handles them as
@@ -30,28 +27,4 @@ func NewList(gvk schema.GroupVersionKind) *unstructured.UnstructuredList {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 	return list
-}
-
-// Cached is an empty object of kind gvk in the form the operator's cache keeps it:
-// image streams typed (a typed stream costs a fraction of its JSON decoded into maps),
-// templates as their metadata only (nothing else of a template is read from the
-// cluster, and a watch of metadata only spares decoding every template's objects).
-// Both are trimmed (Trim). A write over a sample starts from the server's copy.
-func Cached(gvk schema.GroupVersionKind) client.Object {
-	if gvk == ImageStreamGVK {
-		return &imagev1.ImageStream{}
-	}
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(gvk)
-	return m
-}
-
-// CachedList is an empty list of kind gvk in the form the cache keeps it (Cached).
-func CachedList(gvk schema.GroupVersionKind) client.ObjectList {
-	if gvk == ImageStreamGVK {
-		return &imagev1.ImageStreamList{}
-	}
-	m := &metav1.PartialObjectMetadataList{}
-	m.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-	return m
 }
