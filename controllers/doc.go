@@ -22,7 +22,7 @@
 //	defaults of every tunable                          defaults.go
 //	the /healthz, /readyz (and pprof) server           healthserver.go
 //	requeues: how a write's outcome is treated         requeue.go
-//	shared reads, the cached form of samples; watches   lookups.go; watches.go
+//	shared reads, samples as cached; watch filters     lookups.go; watches.go
 //
 // RBAC markers sit above the reconciler whose calls need them; hack/generate.sh turns
 // them into config/rbac/role.yaml.
