@@ -54,12 +54,10 @@ type ConfigReconciler struct {
 	// runs again.
 	RetryUnavailable time.Duration
 
-	// mirrorSet, mirrorData and mirrorAll memoize the mirror ConfigMaps' data
+	// facts memoizes what the passes derive from the content set in effect
 	// (config_mirrormap.go).
-	mirrorMu   sync.Mutex
-	mirrorSet  *content.Set
-	mirrorData map[string]string
-	mirrorAll  map[string]string
+	factsMu sync.Mutex
+	facts   *setFacts
 
 	// deleted remembers the samples this operator deleted lately (config_removed.go).
 	deletedMu sync.Mutex

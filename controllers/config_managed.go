@@ -17,7 +17,6 @@ import (
 	"github.com/openshift/cluster-samples-operator/internal/clusteroperator"
 	"github.com/openshift/cluster-samples-operator/internal/conditions"
 	"github.com/openshift/cluster-samples-operator/internal/content"
-	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/record"
 	"github.com/openshift/cluster-samples-operator/internal/samples"
 	"github.com/openshift/cluster-samples-operator/internal/state"
@@ -27,9 +26,16 @@ import (
 // marks skipped ones. gateTBR holds back image streams from registry.redhat.io while the
 // pull secret has no credentials for it.
 func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.Config, plan state.Plan, set *content.Set, gateTBR bool) (ctrl.Result, error) {
-	pass := &managedPass{r: r, cfg: cfg, gateTBR: gateTBR, installed: record.New(),
+	pass := &managedPass{r: r, cfg: cfg, installed: record.New(),
 		// The status records the registry of the last complete pass.
 		registryChanged: cfg.Spec.SamplesRegistry != cfg.Status.SamplesRegistry}
+	if gateTBR {
+		facts, err := r.factsOf(set)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		pass.heldBack = facts.fromTBR
+	}
 	pass.sync(ctx, samples.ImageStreamGVK, set.ImageStreams, set.ImageStreamNames(), cfg.Spec.SkippedImagestreams)
 	pass.sync(ctx, samples.TemplateGVK, set.Templates, set.TemplateNames(), cfg.Spec.SkippedTemplates)
 	if result, incomplete := pass.incomplete(ctx); incomplete {
@@ -47,9 +53,12 @@ func (r *ConfigReconciler) reconcileManaged(ctx context.Context, cfg *samplesv1.
 // others: the pass writes all it can, then reports the failures together and retries
 // them.
 type managedPass struct {
-	r                        *ConfigReconciler
-	cfg                      *samplesv1.Config
-	gateTBR, registryChanged bool
+	r               *ConfigReconciler
+	cfg             *samplesv1.Config
+	registryChanged bool
+	// heldBack, while the TBR gate is shut, are the image streams from
+	// registry.redhat.io.
+	heldBack map[string]bool
 
 	pending             bool
 	failed, unavailable []error
@@ -70,7 +79,7 @@ func (p *managedPass) sync(ctx context.Context, gvk schema.GroupVersionKind, obj
 		if p.away {
 			return
 		}
-		if p.gateTBR && gvk == samples.ImageStreamGVK && !state.Skipped(skips, name) && fromTBR(objs[name]) {
+		if gvk == samples.ImageStreamGVK && p.heldBack[name] && !state.Skipped(skips, name) {
 			continue
 		}
 		pending, err := p.r.syncSample(ctx, gvk, name, objs[name], state.Skipped(skips, name), p.cfg.Spec.SamplesRegistry, registryChanged)
@@ -131,13 +140,6 @@ func (r *ConfigReconciler) markManaged(cfg *samplesv1.Config, plan state.Plan) {
 	cfg.Status.Architectures = []string{plan.Arch}
 	cfg.Status.SkippedImagestreams = slices.Clone(cfg.Spec.SkippedImagestreams)
 	cfg.Status.SkippedTemplates = slices.Clone(cfg.Spec.SkippedTemplates)
-}
-
-// fromTBR tells whether a content image stream pulls from registry.redhat.io. A
-// stream that does not parse is not held back: its write reports the error.
-func fromTBR(raw content.Raw) bool {
-	is, err := raw.Object()
-	return err == nil && credentials.FromTBR(is)
 }
 
 // syncSample makes one sample, name of the content, match src, which is parsed only

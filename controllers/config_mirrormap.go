@@ -12,6 +12,7 @@ import (
 
 	samplesv1 "github.com/openshift/cluster-samples-operator/api/v1"
 	"github.com/openshift/cluster-samples-operator/internal/content"
+	"github.com/openshift/cluster-samples-operator/internal/credentials"
 	"github.com/openshift/cluster-samples-operator/internal/imports"
 )
 
@@ -20,14 +21,14 @@ import (
 // equal to the content of the Config's architecture, in every management state. They
 // are never deleted.
 func (r *ConfigReconciler) reconcileMirrorMap(ctx context.Context, set *content.Set) error {
-	stock, all, err := r.mirrorMaps(set)
+	facts, err := r.factsOf(set)
 	if err != nil {
 		return err
 	}
-	if err := r.writeImageMap(ctx, samplesv1.MirrorConfigMap, stock); err != nil {
+	if err := r.writeImageMap(ctx, samplesv1.MirrorConfigMap, facts.stock); err != nil {
 		return err
 	}
-	return r.writeImageMap(ctx, samplesv1.AllImagesConfigMap, all)
+	return r.writeImageMap(ctx, samplesv1.AllImagesConfigMap, facts.all)
 }
 
 func (r *ConfigReconciler) writeImageMap(ctx context.Context, name string, data map[string]string) error {
@@ -70,18 +71,31 @@ func (r *ConfigReconciler) writeOperatorConfigMap(ctx context.Context, existing 
 	return nil
 }
 
-// mirrorMaps are the two ConfigMaps' data for set, computed once per content set (the
-// Source keeps one Set per architecture until the content changes) rather than on
-// every pass.
-func (r *ConfigReconciler) mirrorMaps(set *content.Set) (stock, all map[string]string, err error) {
-	r.mirrorMu.Lock()
-	defer r.mirrorMu.Unlock()
-	if r.mirrorSet != set {
-		imageStreams, err := content.Objects(set.ImageStreams)
-		if err != nil {
-			return nil, nil, err
-		}
-		r.mirrorSet, r.mirrorData, r.mirrorAll = set, imports.MirrorMap(imageStreams), imports.AllImages(imageStreams)
+// setFacts is what the passes read of a content set's image streams: the two mirror
+// ConfigMaps' data, and which streams pull from registry.redhat.io (the TBR gate).
+type setFacts struct {
+	set        *content.Set
+	stock, all map[string]string
+	fromTBR    map[string]bool
+}
+
+// factsOf derives set's facts from one parse of its image streams, once per content
+// set (the Source keeps one Set per architecture until the content changes) rather
+// than on every pass.
+func (r *ConfigReconciler) factsOf(set *content.Set) (*setFacts, error) {
+	r.factsMu.Lock()
+	defer r.factsMu.Unlock()
+	if r.facts != nil && r.facts.set == set {
+		return r.facts, nil
 	}
-	return r.mirrorData, r.mirrorAll, nil
+	imageStreams, err := content.Objects(set.ImageStreams)
+	if err != nil {
+		return nil, err
+	}
+	f := &setFacts{set: set, stock: imports.MirrorMap(imageStreams), all: imports.AllImages(imageStreams), fromTBR: map[string]bool{}}
+	for name, is := range imageStreams {
+		f.fromTBR[name] = credentials.FromTBR(is)
+	}
+	r.facts = f
+	return f, nil
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -116,7 +115,10 @@ func (r *ImportReconciler) failures(ctx context.Context, name string) (*imagev1.
 	// administrator added is left to them.
 	failures := imports.Failures(is)
 	if len(failures) > 0 {
-		own := contentTags(source)
+		own, err := contentTags(source)
+		if err != nil {
+			return nil, nil, err
+		}
 		maps.DeleteFunc(failures, func(tag string, _ string) bool { return !own[tag] })
 	}
 	return is, failures, nil
@@ -154,7 +156,7 @@ func (r *ImportReconciler) retryIfDue(ctx context.Context, cm *corev1.ConfigMap,
 
 // tracked returns the content of the stream when it is one the operator manages now:
 // Managed, in the inventory of the Config's architecture, not skipped; nil otherwise.
-func (r *ImportReconciler) tracked(ctx context.Context, name string) (*unstructured.Unstructured, error) {
+func (r *ImportReconciler) tracked(ctx context.Context, name string) (content.Raw, error) {
 	cfg, err := clusterConfig(ctx, r.Client)
 	if cfg == nil || err != nil {
 		return nil, err
@@ -163,20 +165,21 @@ func (r *ImportReconciler) tracked(ctx context.Context, name string) (*unstructu
 	if err != nil || !installing(cfg) || state.Skipped(cfg.Spec.SkippedImagestreams, name) {
 		return nil, nil // content problems are the config controller's to report
 	}
-	raw, ok := set.ImageStreams[name]
-	if !ok {
-		return nil, nil
-	}
-	return raw.Object()
+	return set.ImageStreams[name], nil
 }
 
-// contentTags are the tag names of a content image stream.
-func contentTags(src *unstructured.Unstructured) map[string]bool {
+// contentTags are the tag names of a content image stream, parsed only when a stream
+// has failures to sort (the common pass has none).
+func contentTags(src content.Raw) (map[string]bool, error) {
+	is, err := src.Object()
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]bool{}
-	for t := range imagestream.Tags(src) {
+	for t := range imagestream.Tags(is) {
 		out[t.Name] = true
 	}
-	return out
+	return out, nil
 }
 
 // retry asks for a re-import of the failing tags; false when the request could not be made.
